@@ -1,0 +1,24 @@
+package dev.codelab.sandbox.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** An RFC 9457 problem; `field` names the request field at fault, where there is one. */
+@RegisterForReflection
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Problem(String type, String title, int status, String detail, String field) {
+
+    public static final MediaType MEDIA_TYPE = new MediaType("application", "problem+json");
+
+    public static Response response(Response.Status status, String slug, String detail, String field) {
+        return response(status.getStatusCode(), status.getReasonPhrase(), slug, detail, field);
+    }
+
+    public static Response response(int status, String title, String slug, String detail, String field) {
+        return Response.status(status).type(MEDIA_TYPE)
+                .entity(new Problem("urn:codelab:problem:" + slug, title, status, detail, field))
+                .build();
+    }
+}

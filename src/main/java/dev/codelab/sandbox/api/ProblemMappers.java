@@ -1,0 +1,115 @@
+package dev.codelab.sandbox.api;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.codelab.sandbox.execution.InvalidRequestException;
+import dev.codelab.sandbox.execution.SandboxUnavailableException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.stream.Collectors;
+
+/** Every error leaves as problem+json; none carries a stack trace or a host path. */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response invalid(InvalidRequestException e) {
+        return Problem.response(Response.Status.BAD_REQUEST, "invalid-request",
+                "`" + e.field() + "` " + e.getMessage(), e.field());
+    }
+
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e) {
+        return unreadable(e);
+    }
+
+    @ServerExceptionMapper
+    public Response unparsable(JsonParseException e) {
+        return unreadable(e);
+    }
+
+    @ServerExceptionMapper
+    public Response unreadable(JsonProcessingException e) {
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            String field = mapping.getPath().stream()
+                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining(".")).replace(".[", "[");
+            String detail = e instanceof UnrecognizedPropertyException unknown
+                    ? "`" + field + "` is not a known field; allowed here: " + unknown.getKnownPropertyIds()
+                    : "`" + field + "` has the wrong type: " + expectedType(mapping);
+            return Problem.response(Response.Status.BAD_REQUEST, "invalid-request", detail, field);
+        }
+        return Problem.response(Response.Status.BAD_REQUEST, "malformed-json",
+                "the body is not valid JSON: " + e.getOriginalMessage(), "body");
+    }
+
+    @ServerExceptionMapper
+    public Response unavailable(SandboxUnavailableException e) {
+        return Problem.response(Response.Status.SERVICE_UNAVAILABLE, "sandbox-unavailable",
+                "the sandbox runtime is not usable: " + e.getMessage(), null);
+    }
+
+    @ServerExceptionMapper
+    public Response unsupported(NotSupportedException e) {
+        return Problem.response(Response.Status.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+                "send the request body as application/json", "Content-Type");
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return Problem.response(Response.Status.NOT_FOUND, "not-found", "no such resource", null);
+    }
+
+    @ServerExceptionMapper
+    public Response notAllowed(NotAllowedException e) {
+        return Problem.response(Response.Status.METHOD_NOT_ALLOWED, "method-not-allowed",
+                "this method is not allowed on this resource", null);
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException unreadable) {
+            return unreadable(unreadable);
+        }
+        Response.StatusType status = e.getResponse().getStatusInfo();
+        return Problem.response(status.getStatusCode(), status.getReasonPhrase(), "http-" + status.getStatusCode(),
+                status.getReasonPhrase(), null);
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Exception e) {
+        LOG.error("unexpected error", e);
+        return Problem.response(Response.Status.INTERNAL_SERVER_ERROR, "internal-error",
+                "the service failed; the error was logged", null);
+    }
+
+    private static String expectedType(JsonMappingException e) {
+        String message = e.getOriginalMessage();
+        if (message.contains("java.lang.String") || message.contains("from Object value")) {
+            return "expected a string";
+        }
+        if (message.contains("Long") || message.contains("Integer") || message.contains("int")) {
+            return "expected a whole number";
+        }
+        if (message.contains("Double")) {
+            return "expected a number";
+        }
+        if (message.contains("List") || message.contains("array")) {
+            return "expected an array";
+        }
+        if (message.contains("Map") || message.contains("START_OBJECT")) {
+            return "expected an object";
+        }
+        return "not the expected type";
+    }
+}

@@ -1,0 +1,55 @@
+package dev.codelab.sandbox.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.codelab.sandbox.execution.ExecutionConfig;
+import dev.codelab.sandbox.runtime.RuntimeCatalog;
+import dev.codelab.sandbox.runtime.RuntimeProbe;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.List;
+import java.util.Map;
+
+/** GET /v1/runtimes: what can run here, with versions and the limits a request may ask for. */
+@Path("/v1/runtimes")
+@Produces(MediaType.APPLICATION_JSON)
+public class RuntimeResource {
+
+    @RegisterForReflection
+    public record RuntimeInfo(String language, String version, Map<String, String> packages, LimitsInfo limits) {
+    }
+
+    @RegisterForReflection
+    public record LimitsInfo(@JsonProperty("default") LimitValues defaults, LimitValues max) {
+    }
+
+    @RegisterForReflection
+    public record LimitValues(long timeoutMs, double cpus, int memoryMb, int pids, long outputBytes, int diskMb) {
+        static LimitValues of(ExecutionConfig.Limits limits) {
+            return new LimitValues(limits.timeoutMs(), limits.cpus(), limits.memoryMb(), limits.pids(),
+                    limits.outputBytes(), limits.diskMb());
+        }
+    }
+
+    private final RuntimeCatalog catalog;
+    private final RuntimeProbe probe;
+    private final ExecutionConfig config;
+
+    RuntimeResource(RuntimeCatalog catalog, RuntimeProbe probe, ExecutionConfig config) {
+        this.catalog = catalog;
+        this.probe = probe;
+        this.config = config;
+    }
+
+    @GET
+    public List<RuntimeInfo> runtimes() {
+        RuntimeProbe.Versions versions = probe.versions();
+        LimitsInfo limits = new LimitsInfo(LimitValues.of(config.defaults()), LimitValues.of(config.max()));
+        return catalog.all().stream()
+                .map(runtime -> new RuntimeInfo(runtime.language(), versions.version(), versions.packages(), limits))
+                .toList();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.codelab.sandbox.execution;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The outcome of one run: the JSON response, and the data of the stream's `done` event (which
+ * leaves stdout and stderr out, as they were streamed already).
+ */
+@RegisterForReflection
+public record ExecutionResult(String id, String language, ExecutionStatus status, Integer exitCode, String signal,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) String stdout,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) String stderr,
+                              boolean truncated, Map<String, String> result, List<Figure> figures,
+                              List<OutputFile> files, List<OmittedFile> filesOmitted, Usage usage,
+                              Instant startedAt, Instant finishedAt) {
+
+    public ExecutionResult withOutput(String stdout, String stderr) {
+        return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
+                figures, files, filesOmitted, usage, startedAt, finishedAt);
+    }
+
+    @RegisterForReflection
+    public record Figure(String mimeType, String data) {
+    }
+
+    /** A file the program created or changed under /workspace; content is base64. */
+    @RegisterForReflection
+    public record OutputFile(String path, long size, String content, String encoding) {
+    }
+
+    /** A file the program left that is not returned, and why (symlink, sparse, too large...). */
+    @RegisterForReflection
+    public record OmittedFile(String path, String reason) {
+    }
+
+    /** Measured from the host cgroup, not reported by the program. */
+    @RegisterForReflection
+    public record Usage(long wallMs, long cpuMs, long memoryPeakBytes) {
+    }
+}

@@ -1,0 +1,164 @@
+package dev.codelab.sandbox.execution;
+
+import dev.codelab.sandbox.api.ExecutionRequest;
+import dev.codelab.sandbox.runtime.LanguageRuntime;
+import dev.codelab.sandbox.runtime.RuntimeCatalog;
+import dev.codelab.sandbox.sandbox.SandboxLimits;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Turns a request into a plan, or says exactly which field is wrong and what is allowed. */
+@ApplicationScoped
+public class RequestValidator {
+
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    private final ExecutionConfig config;
+    private final RuntimeCatalog runtimes;
+
+    RequestValidator(ExecutionConfig config, RuntimeCatalog runtimes) {
+        this.config = config;
+        this.runtimes = runtimes;
+    }
+
+    public ExecutionPlan validate(ExecutionRequest request) {
+        if (request == null) {
+            throw new InvalidRequestException("body", "a JSON object with at least `code` is required");
+        }
+        String language = request.language() == null ? RuntimeCatalog.DEFAULT_LANGUAGE : request.language();
+        LanguageRuntime runtime = runtimes.find(language).orElseThrow(() -> new InvalidRequestException(
+                "language", "unknown language '" + language + "'; allowed: " + String.join(", ", runtimes.languages())));
+        if (request.code() == null) {
+            throw new InvalidRequestException("code", "`code` is required (a string, may be empty)");
+        }
+        ExecutionConfig.Input caps = config.input();
+        requireAtMost("code", utf8Length(request.code()), caps.codeBytes());
+        String stdin = request.stdin() == null ? "" : request.stdin();
+        requireAtMost("stdin", utf8Length(stdin), caps.stdinBytes());
+        return new ExecutionPlan(runtime, request.code(), stdin, files(request.files()), env(request.env()),
+                limits(request.limits()));
+    }
+
+    private List<ExecutionPlan.InputFile> files(List<ExecutionRequest.FileInput> files) {
+        if (files == null) {
+            return List.of();
+        }
+        ExecutionConfig.Input caps = config.input();
+        if (files.size() > caps.files()) {
+            throw new InvalidRequestException("files", "at most " + caps.files() + " files are allowed, got " + files.size());
+        }
+        List<ExecutionPlan.InputFile> plan = new ArrayList<>();
+        Set<String> paths = new HashSet<>();
+        long total = 0;
+        for (int i = 0; i < files.size(); i++) {
+            String field = "files[" + i + "]";
+            ExecutionRequest.FileInput file = files.get(i);
+            if (file == null) {
+                throw new InvalidRequestException(field, "must be an object {path, content, encoding}");
+            }
+            String path = WorkspacePath.check(field + ".path", file.path(), caps.pathDepth());
+            if (!paths.add(path)) {
+                throw new InvalidRequestException(field + ".path", "duplicate path '" + path + "'");
+            }
+            byte[] content = decode(field, file);
+            total += content.length;
+            if (total > caps.filesBytes()) {
+                throw new InvalidRequestException("files", "files may hold at most " + caps.filesBytes() + " bytes in total");
+            }
+            plan.add(new ExecutionPlan.InputFile(path, content));
+        }
+        return List.copyOf(plan);
+    }
+
+    private static byte[] decode(String field, ExecutionRequest.FileInput file) {
+        if (file.content() == null) {
+            throw new InvalidRequestException(field + ".content", "`content` is required (a string)");
+        }
+        String encoding = file.encoding() == null ? "utf-8" : file.encoding();
+        switch (encoding) {
+            case "utf-8":
+                return file.content().getBytes(StandardCharsets.UTF_8);
+            case "base64":
+                try {
+                    return Base64.getMimeDecoder().decode(file.content());
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidRequestException(field + ".content", "is not valid base64");
+                }
+            default:
+                throw new InvalidRequestException(field + ".encoding",
+                        "unknown encoding '" + encoding + "'; allowed: utf-8, base64");
+        }
+    }
+
+    private Map<String, String> env(Map<String, String> env) {
+        if (env == null) {
+            return Map.of();
+        }
+        if (env.size() > config.input().envVariables()) {
+            throw new InvalidRequestException("env", "at most " + config.input().envVariables() + " variables are allowed");
+        }
+        for (Map.Entry<String, String> entry : env.entrySet()) {
+            if (!ENV_NAME.matcher(entry.getKey()).matches()) {
+                throw new InvalidRequestException("env", "variable name '" + entry.getKey()
+                        + "' is not allowed; names match [A-Za-z_][A-Za-z0-9_]*");
+            }
+            if (entry.getValue() == null || entry.getValue().indexOf('\0') >= 0) {
+                throw new InvalidRequestException("env." + entry.getKey(), "must be a string without NUL characters");
+            }
+        }
+        return Map.copyOf(env);
+    }
+
+    private SandboxLimits limits(ExecutionRequest.LimitsInput given) {
+        ExecutionConfig.Limits defaults = config.defaults();
+        ExecutionConfig.Limits max = config.max();
+        ExecutionRequest.LimitsInput in = given == null
+                ? new ExecutionRequest.LimitsInput(null, null, null, null, null, null) : given;
+        return new SandboxLimits(
+                within("limits.timeoutMs", in.timeoutMs(), defaults.timeoutMs(), max.timeoutMs()),
+                cpus(in.cpus(), defaults.cpus(), max.cpus()),
+                (int) within("limits.memoryMb", in.memoryMb(), defaults.memoryMb(), max.memoryMb()),
+                (int) within("limits.pids", in.pids(), defaults.pids(), max.pids()),
+                within("limits.outputBytes", in.outputBytes(), defaults.outputBytes(), max.outputBytes()),
+                (int) within("limits.diskMb", in.diskMb(), defaults.diskMb(), max.diskMb()));
+    }
+
+    private static long within(String field, Number value, long fallback, long max) {
+        if (value == null) {
+            return fallback;
+        }
+        if (value.longValue() < 1 || value.longValue() > max) {
+            throw new InvalidRequestException(field, "must be between 1 and " + max + ", got " + value);
+        }
+        return value.longValue();
+    }
+
+    private static double cpus(Double value, double fallback, double max) {
+        if (value == null) {
+            return fallback;
+        }
+        // The API puts every limit in [1, max]; fractions above one core (1.5) are allowed.
+        if (value.isNaN() || value < 1 || value > max) {
+            throw new InvalidRequestException("limits.cpus", "must be between 1 and " + max + " cores, got " + value);
+        }
+        return value;
+    }
+
+    private static void requireAtMost(String field, long size, long max) {
+        if (size > max) {
+            throw new InvalidRequestException(field, "is " + size + " bytes; at most " + max + " bytes are allowed");
+        }
+    }
+
+    private static long utf8Length(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.codelab.sandbox.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One sandbox's cgroup (v1), made by the service before runsc starts so that runsc joins it
+ * but does not own it: its counters outlive the sandbox and can be read after it exits.
+ */
+public final class Cgroup {
+
+    static final List<String> CONTROLLERS = List.of("memory", "cpu", "cpuacct", "pids");
+    private static final long CFS_PERIOD_US = 100_000;
+
+    private final Path root;
+    private final String relativePath;
+
+    Cgroup(Path root, String parent, String name) {
+        this.root = root;
+        this.relativePath = parent + "/" + name;
+    }
+
+    /** The path runsc gets as the spec's cgroupsPath. */
+    public String specPath() {
+        return "/" + relativePath;
+    }
+
+    void create(SandboxLimits limits, int overheadMb, int hostPidsLimit) throws IOException {
+        for (String controller : CONTROLLERS) {
+            Files.createDirectories(dir(controller));
+        }
+        long memory = limits.memoryBytes() + overheadMb * 1024L * 1024L;
+        write("memory", "memory.limit_in_bytes", memory);
+        write("cpu", "cpu.cfs_period_us", CFS_PERIOD_US);
+        write("cpu", "cpu.cfs_quota_us", Math.max(1000, Math.round(limits.cpus() * CFS_PERIOD_US)));
+        write("pids", "pids.max", hostPidsLimit);
+    }
+
+    public SandboxUsage usage() {
+        return new SandboxUsage(read("cpuacct", "cpuacct.usage") / 1_000_000,
+                read("memory", "memory.max_usage_in_bytes"));
+    }
+
+    /** True when the kernel's OOM killer acted in this cgroup. */
+    public boolean oomKilled() {
+        try {
+            for (String line : Files.readAllLines(dir("memory").resolve("memory.oom_control"))) {
+                if (line.startsWith("oom_kill ") && Long.parseLong(line.substring(9).trim()) > 0) {
+                    return true;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+        return read("memory", "memory.failcnt") > 0;
+    }
+
+    /** Removes the cgroup; it must be empty (its sandbox ended). */
+    void remove() {
+        for (String controller : CONTROLLERS) {
+            try {
+                Files.deleteIfExists(dir(controller));
+            } catch (IOException ignored) {
+                // still busy: the sweep at next start-up removes it
+            }
+        }
+    }
+
+    private Path dir(String controller) {
+        return root.resolve(controller).resolve(relativePath);
+    }
+
+    private void write(String controller, String file, long value) throws IOException {
+        Files.writeString(dir(controller).resolve(file), Long.toString(value));
+    }
+
+    private long read(String controller, String file) {
+        try {
+            return Long.parseLong(Files.readString(dir(controller).resolve(file)).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.codelab.sandbox.sandbox;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Command lines of the runsc binary, with the flags every sandbox of this service shares. */
+final class Runsc {
+
+    private final List<String> global = new ArrayList<>();
+
+    Runsc(SandboxConfig config, Path stateRoot) {
+        global.add(config.runsc());
+        global.add("--root=" + stateRoot);
+        global.add("--network=none");
+        global.add("--platform=" + config.platform());
+        global.add("--oci-seccomp");
+        global.addAll(config.extraFlags());
+    }
+
+    List<String> run(String id, Path bundle) {
+        return command("run", "--bundle=" + bundle, id);
+    }
+
+    List<String> kill(String id) {
+        return command("kill", "--all", id, "KILL");
+    }
+
+    List<String> delete(String id) {
+        return command("delete", "--force", id);
+    }
+
+    List<String> list() {
+        return command("list", "--quiet");
+    }
+
+    private List<String> command(String... args) {
+        List<String> command = new ArrayList<>(global);
+        command.addAll(List.of(args));
+        return command;
+    }
+}

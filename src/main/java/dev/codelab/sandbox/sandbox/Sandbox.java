@@ -1,0 +1,149 @@
+package dev.codelab.sandbox.sandbox;
+
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+/**
+ * One running gVisor sandbox: a `runsc run` child process whose stdin takes the request and
+ * whose stdout carries the runner's frames, inside a cgroup and bundle of its own.
+ */
+public final class Sandbox {
+
+    private static final Logger LOG = Logger.getLogger(Sandbox.class);
+    private static final int DIAGNOSTIC_BYTES = 2048;
+
+    private final String id;
+    private final Path bundle;
+    private final Cgroup cgroup;
+    private final Runsc runsc;
+    private final int maxFrameBytes;
+    private final AtomicBoolean killed = new AtomicBoolean();
+    private Process process;
+
+    Sandbox(String id, Path bundle, Cgroup cgroup, Runsc runsc, int maxFrameBytes) {
+        this.id = id;
+        this.maxFrameBytes = maxFrameBytes;
+        this.bundle = bundle;
+        this.cgroup = cgroup;
+        this.runsc = runsc;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    void start(byte[] specJson, SandboxLimits limits, int overheadMb, int hostPidsLimit) throws IOException {
+        Files.createDirectories(bundle);
+        Files.write(bundle.resolve("config.json"), specJson);
+        cgroup.create(limits, overheadMb, hostPidsLimit);
+        process = new ProcessBuilder(runsc.run(id, bundle))
+                .redirectError(bundle.resolve("runsc.log").toFile())
+                .start();
+    }
+
+    public OutputStream input() {
+        return process.getOutputStream();
+    }
+
+    public FrameReader frames() {
+        return new FrameReader(process.getInputStream(), maxFrameBytes);
+    }
+
+    /** Kills every process of the sandbox (SIGKILL, so a program cannot ignore it). Idempotent. */
+    public void kill() {
+        if (process == null || !process.isAlive() || !killed.compareAndSet(false, true)) {
+            return;
+        }
+        if (!runQuietly(runsc.kill(id), 5)) {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Waits for `runsc run` to return; its exit code is the runner's, or 128+signal. */
+    public int awaitExit(long timeoutMs) throws InterruptedException {
+        if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+            kill();
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+        return process.isAlive() ? -1 : process.exitValue();
+    }
+
+    public SandboxUsage usage() {
+        return cgroup.usage();
+    }
+
+    public boolean oomKilled() {
+        return cgroup.oomKilled();
+    }
+
+    /** What runsc itself said, for the service's log; never shown to users. */
+    public String diagnostics() {
+        try (InputStream log = Files.newInputStream(bundle.resolve("runsc.log"))) {
+            return new String(log.readNBytes(DIAGNOSTIC_BYTES), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Ends the sandbox if still running and removes its runsc state, cgroup and bundle. */
+    void destroy() {
+        try {
+            if (process != null && process.isAlive()) {
+                kill();
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    runQuietly(runsc.delete(id), 30);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        cgroup.remove();
+        deleteTree(bundle);
+    }
+
+    /** True when the command runs and exits 0 within ten seconds. */
+    public static boolean commandWorks(List<String> command) {
+        return runQuietly(command, 10);
+    }
+
+    static boolean runQuietly(List<String> command, int timeoutSeconds) {
+        try {
+            Process helper = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!helper.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                helper.destroyForcibly();
+                return false;
+            }
+            return helper.exitValue() == 0;
+        } catch (IOException e) {
+            LOG.debugf("%s failed: %s", command, e.getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            LOG.debugf("could not remove %s: %s", root, e.getMessage());
+        }
+    }
+}
