@@ -244,6 +244,15 @@ def limit_hit(error):
     return None
 
 
+def print_user_traceback(error):
+    """Prints the traceback as a notebook does: from the cell down, without the runner's frames."""
+    import traceback
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    traceback.print_exception(type(error), error, tb)
+
+
 def run_cell(code, namespace):
     """Executes code like a notebook cell; returns the value of a trailing expression."""
     tree = ast.parse(code, filename="<cell>")
@@ -288,8 +297,7 @@ def execute(request):
     except BaseException as error:
         if os.getpid() != RUNNER_PID:
             os._exit(1)
-        import traceback
-        traceback.print_exception(error)
+        print_user_traceback(error)
         exit_code, limit = 1, limit_hit(error)
     if os.getpid() != RUNNER_PID:
         os._exit(exit_code & 0xFF)
