@@ -205,7 +205,7 @@ def collect_files(before, caps):
     for path, reason in others:
         if path not in before:
             omitted.append({"path": path, "reason": reason})
-    return files, omitted
+    return files, sorted(omitted, key=lambda entry: entry["path"])
 
 
 def read_regular_file(path, size):

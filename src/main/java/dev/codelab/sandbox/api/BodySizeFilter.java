@@ -31,7 +31,7 @@ public class BodySizeFilter {
         String length = context.request().getHeader("Content-Length");
         if (length != null && isOver(length)) {
             context.response().setStatusCode(413).putHeader("Content-Type", Problem.MEDIA_TYPE.toString())
-                    .putHeader("Connection", "close").end(problem);
+                    .end(problem);
             return;
         }
         context.next();

@@ -94,22 +94,22 @@ public class ProblemMappers {
     }
 
     private static String expectedType(JsonMappingException e) {
-        String message = e.getOriginalMessage();
-        if (message.contains("java.lang.String") || message.contains("from Object value")) {
+        Class<?> target = e instanceof MismatchedInputException mismatch ? mismatch.getTargetType() : null;
+        if (target == null) {
+            return "not the expected type";
+        }
+        if (target == String.class) {
             return "expected a string";
         }
-        if (message.contains("Long") || message.contains("Integer") || message.contains("int")) {
+        if (target == Long.class || target == Integer.class || target == long.class || target == int.class) {
             return "expected a whole number";
         }
-        if (message.contains("Double")) {
+        if (Number.class.isAssignableFrom(target) || target == double.class) {
             return "expected a number";
         }
-        if (message.contains("List") || message.contains("array")) {
+        if (java.util.Collection.class.isAssignableFrom(target) || target.isArray()) {
             return "expected an array";
         }
-        if (message.contains("Map") || message.contains("START_OBJECT")) {
-            return "expected an object";
-        }
-        return "not the expected type";
+        return "expected an object";
     }
 }

@@ -88,7 +88,7 @@ public class RequestValidator {
                 return file.content().getBytes(StandardCharsets.UTF_8);
             case "base64":
                 try {
-                    return Base64.getMimeDecoder().decode(file.content());
+                    return Base64.getDecoder().decode(file.content().replaceAll("\\s", ""));
                 } catch (IllegalArgumentException e) {
                     throw new InvalidRequestException(field + ".content", "is not valid base64");
                 }

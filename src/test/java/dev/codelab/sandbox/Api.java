@@ -1,0 +1,109 @@
+package dev.codelab.sandbox;
+
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Test helpers: real HTTP against the running service and real runsc sandboxes. */
+public final class Api {
+
+    private Api() {
+    }
+
+    /** Waits for the start-up canary, so tests never race the readiness probe. */
+    public static void awaitReady() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (given().get("/q/health/ready").statusCode() == 200) {
+                return;
+            }
+            sleep(200);
+        }
+        fail("the service did not become ready: " + given().get("/q/health/ready").asString());
+    }
+
+    public static Map<String, Object> request(String code, Object... fields) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("code", code);
+        for (int i = 0; i < fields.length; i += 2) {
+            body.put((String) fields[i], fields[i + 1]);
+        }
+        return body;
+    }
+
+    /** Runs code in JSON mode and returns the 200 response. */
+    public static JsonPath run(String code, Object... fields) {
+        return given().contentType(ContentType.JSON).body(request(code, fields))
+                .when().post("/v1/executions")
+                .then().statusCode(200).contentType(ContentType.JSON)
+                .extract().jsonPath();
+    }
+
+    public static Map<String, Object> limits(Object... pairs) {
+        Map<String, Object> limits = new HashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            limits.put((String) pairs[i], pairs[i + 1]);
+        }
+        return limits;
+    }
+
+    /** gVisor sandboxes of this test run still alive on the host, seen from /proc. */
+    public static long runningSandboxes() {
+        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            return processes.filter(p -> p.getFileName().toString().matches("\\d+"))
+                    .map(p -> readCmdline(p.resolve("cmdline")))
+                    .filter(cmd -> cmd.contains("runsc") && cmd.contains("codelab-sandbox-test") && cmd.contains(" boot "))
+                    .count();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits up to the given time for every sandbox of this test run to be gone. */
+    public static void assertNoSandboxLeft(Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (runningSandboxes() > 0 && System.nanoTime() < deadline) {
+            sleep(100);
+        }
+        assertEquals(0, runningSandboxes(), "sandboxes still running");
+    }
+
+    /** Per-sandbox cgroups of the test run left on the host. */
+    public static List<Path> leftoverCgroups() {
+        try (Stream<Path> children = Files.list(Path.of("/sys/fs/cgroup/memory/codelab-test"))) {
+            return children.filter(Files::isDirectory).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String readCmdline(Path path) {
+        try {
+            return new String(Files.readAllBytes(path), StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    public static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.codelab.sandbox.health;
+
+import dev.codelab.sandbox.Api;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+@QuarkusTest
+class HealthTest {
+
+    @BeforeEach
+    void ready() {
+        Api.awaitReady();
+    }
+
+    @Test
+    void probesAreUp() {
+        given().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+        given().get("/q/health/started").then().statusCode(200).body("status", is("UP"));
+        given().get("/q/health/ready").then().statusCode(200).body("status", is("UP"))
+                .body("checks[0].name", is("sandbox runtime"));
+    }
+
+    @Test
+    void metricsCountExecutions() {
+        Api.run("print(1)");
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("codelab_executions_total{language=\"python\",status=\"ok\"}"))
+                .body(containsString("codelab_executions_running"))
+                .body(containsString("codelab_execution_duration_seconds_bucket"));
+    }
+
+    @Test
+    void openApiDescribesTheApi() {
+        given().get("/q/openapi").then().statusCode(200)
+                .body(containsString("/v1/executions"))
+                .body(containsString("/v1/runtimes"));
+    }
+}

@@ -1,0 +1,58 @@
+package dev.codelab.sandbox.sandbox;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class FrameReaderTest {
+
+    private static byte[] frame(char type, int length, byte[] payload) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(type);
+        out.writeInt(length);
+        out.write(payload);
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void readsFramesUntilTheEnd() throws IOException {
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        stream.write(frame('O', 2, "hi".getBytes()));
+        stream.write(frame('X', 0, new byte[0]));
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(stream.toByteArray()), 1024);
+        FrameReader.Frame first = reader.next();
+        assertEquals(FrameReader.Type.STDOUT, first.type());
+        assertArrayEquals("hi".getBytes(), first.payload());
+        assertEquals(FrameReader.Type.EXIT, reader.next().type());
+        assertNull(reader.next());
+    }
+
+    @Test
+    void anUnknownTypeIsAProtocolError() throws IOException {
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(frame('Z', 0, new byte[0])), 1024);
+        assertThrows(FrameReader.ProtocolException.class, reader::next);
+    }
+
+    @Test
+    void anOversizedOrNegativeLengthIsAProtocolError() throws IOException {
+        assertThrows(FrameReader.ProtocolException.class,
+                () -> new FrameReader(new ByteArrayInputStream(frame('O', 2048, new byte[0])), 1024).next());
+        assertThrows(FrameReader.ProtocolException.class,
+                () -> new FrameReader(new ByteArrayInputStream(frame('O', -1, new byte[0])), 1024).next());
+    }
+
+    @Test
+    void aFrameCutShortIsTheEnd() throws IOException {
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(frame('O', 10, "abc".getBytes())), 1024);
+        assertNull(reader.next());
+    }
+}
