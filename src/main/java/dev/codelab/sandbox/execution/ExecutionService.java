@@ -80,6 +80,9 @@ public class ExecutionService {
                 sandbox.kill();
             }
         });
+        if (emitter.isCancelled()) {
+            sandbox.kill(); // the client left while the sandbox was starting
+        }
         ScheduledFuture<?> timer = timers.schedule(() -> {
             timedOut.set(true);
             sandbox.kill();

@@ -108,6 +108,11 @@ public class RuntimeProbe {
             LOG.warnf("runsc binary '%s' does not run", sandboxConfig.runsc());
             return "runsc is not installed or does not run";
         }
+        if (!Files.isDirectory(sandboxConfig.cgroupRoot().resolve("memory"))) {
+            LOG.warnf("no cgroup v1 memory controller under %s; cgroup v2-only hosts are not supported yet",
+                    sandboxConfig.cgroupRoot());
+            return "the host has no cgroup v1 memory controller";
+        }
         if (!sandboxes.runnerPresent()) {
             return "the sandbox runner is missing";
         }
