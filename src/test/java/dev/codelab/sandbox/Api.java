@@ -4,12 +4,10 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -60,39 +58,33 @@ public final class Api {
         return limits;
     }
 
-    /** gVisor sandboxes of this test run still alive on the host, seen from /proc. */
-    public static long runningSandboxes() {
-        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            return processes.filter(p -> p.getFileName().toString().matches("\\d+"))
-                    .map(p -> readCmdline(p.resolve("cmdline")))
-                    .filter(cmd -> cmd.contains("runsc") && cmd.contains("codelab-sandbox-test") && cmd.contains(" boot "))
+    /**
+     * Sandboxes of this test run that hold a run's limits and still have processes: every
+     * execution's, but not the restored ones waiting in the pool (no CPU quota until claimed).
+     */
+    public static long busySandboxes() {
+        try (Stream<Path> cgroups = Files.list(Path.of("/sys/fs/cgroup/cpu/codelab-test"))) {
+            return cgroups.filter(Files::isDirectory)
+                    .filter(cgroup -> !read(cgroup.resolve("cpu.cfs_quota_us")).strip().equals("-1"))
+                    .filter(cgroup -> !read(cgroup.resolve("cgroup.procs")).isBlank())
                     .count();
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            return 0;
         }
     }
 
-    /** Waits up to the given time for every sandbox of this test run to be gone. */
+    /** Waits up to the given time for every execution's sandbox of this test run to be gone. */
     public static void assertNoSandboxLeft(Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
-        while (runningSandboxes() > 0 && System.nanoTime() < deadline) {
+        while (busySandboxes() > 0 && System.nanoTime() < deadline) {
             sleep(100);
         }
-        assertEquals(0, runningSandboxes(), "sandboxes still running");
+        assertEquals(0, busySandboxes(), "sandboxes still running");
     }
 
-    /** Per-sandbox cgroups of the test run left on the host. */
-    public static List<Path> leftoverCgroups() {
-        try (Stream<Path> children = Files.list(Path.of("/sys/fs/cgroup/memory/codelab-test"))) {
-            return children.filter(Files::isDirectory).toList();
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    private static String readCmdline(Path path) {
+    private static String read(Path path) {
         try {
-            return new String(Files.readAllBytes(path), StandardCharsets.UTF_8).replace('\0', ' ');
+            return Files.readString(path);
         } catch (IOException e) {
             return "";
         }

@@ -2,6 +2,7 @@ package dev.codelab.sandbox.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.codelab.sandbox.execution.ExecutionConfig;
+import dev.codelab.sandbox.pool.WarmPool;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
 import dev.codelab.sandbox.runtime.RuntimeProbe;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -19,7 +20,8 @@ import java.util.Map;
 public class RuntimeResource {
 
     @RegisterForReflection
-    public record RuntimeInfo(String language, String version, Map<String, String> packages, LimitsInfo limits) {
+    public record RuntimeInfo(String language, String version, Map<String, String> packages, LimitsInfo limits,
+                              String sandboxStart) {
     }
 
     @RegisterForReflection
@@ -37,8 +39,10 @@ public class RuntimeResource {
     private final RuntimeCatalog catalog;
     private final RuntimeProbe probe;
     private final ExecutionConfig config;
+    private final WarmPool pool;
 
-    RuntimeResource(RuntimeCatalog catalog, RuntimeProbe probe, ExecutionConfig config) {
+    RuntimeResource(RuntimeCatalog catalog, RuntimeProbe probe, ExecutionConfig config, WarmPool pool) {
+        this.pool = pool;
         this.catalog = catalog;
         this.probe = probe;
         this.config = config;
@@ -49,7 +53,8 @@ public class RuntimeResource {
         RuntimeProbe.Versions versions = probe.versions();
         LimitsInfo limits = new LimitsInfo(LimitValues.of(config.defaults()), LimitValues.of(config.max()));
         return catalog.all().stream()
-                .map(runtime -> new RuntimeInfo(runtime.language(), versions.version(), versions.packages(), limits))
+                .map(runtime -> new RuntimeInfo(runtime.language(), versions.version(), versions.packages(), limits,
+                        pool.startMode(runtime.language())))
                 .toList();
     }
 }

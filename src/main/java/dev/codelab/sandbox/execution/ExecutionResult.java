@@ -1,6 +1,7 @@
 package dev.codelab.sandbox.execution;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.codelab.sandbox.pool.StartMode;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.time.Instant;
@@ -38,8 +39,11 @@ public record ExecutionResult(String id, String language, ExecutionStatus status
     public record OmittedFile(String path, String reason) {
     }
 
-    /** Measured from the host cgroup, not reported by the program. */
+    /**
+     * Measured from the host cgroup, not reported by the program; {@code sandboxStart} says how the
+     * sandbox started: warm (from the pool), restored (on demand) or cold.
+     */
     @RegisterForReflection
-    public record Usage(long wallMs, long cpuMs, long memoryPeakBytes) {
+    public record Usage(long wallMs, long cpuMs, long memoryPeakBytes, StartMode sandboxStart) {
     }
 }

@@ -6,6 +6,7 @@ import dev.codelab.sandbox.execution.ExecutionEvent.Stream;
 import dev.codelab.sandbox.execution.ExecutionResult.Figure;
 import dev.codelab.sandbox.execution.ExecutionResult.OmittedFile;
 import dev.codelab.sandbox.execution.ExecutionResult.OutputFile;
+import dev.codelab.sandbox.pool.StartMode;
 import dev.codelab.sandbox.sandbox.FrameReader;
 import dev.codelab.sandbox.sandbox.FrameReader.Frame;
 import dev.codelab.sandbox.sandbox.Sandbox;
@@ -65,7 +66,7 @@ final class ExecutionRun {
     }
 
     /** Sends the request, forwards frames until the sandbox ends, and returns the verdict. */
-    ExecutionResult drive(Sandbox sandbox, byte[] request, Instant startedAt, long startNanos,
+    ExecutionResult drive(Sandbox sandbox, StartMode startMode, byte[] request, Instant startedAt, long startNanos,
                           BooleanSupplier timedOut) throws InterruptedException {
         try (OutputStream stdin = sandbox.input()) {
             stdin.write(request);
@@ -75,7 +76,9 @@ final class ExecutionRun {
         }
         FrameReader reader = sandbox.frames();
         try {
-            for (Frame frame = reader.next(); frame != null && !outputLimited; frame = reader.next()) {
+            // The exit frame is the runner's last word: answer then, without waiting for the sandbox to end.
+            for (Frame frame = reader.next(); frame != null && !outputLimited && exit.exitCode() == null;
+                 frame = reader.next()) {
                 accept(frame, sandbox);
             }
         } catch (FrameReader.ProtocolException e) {
@@ -88,7 +91,7 @@ final class ExecutionRun {
         if (outputLimited) {
             sandbox.kill();
         }
-        int processExit = sandbox.awaitExit(EXIT_GRACE_MS);
+        int processExit = exit.exitCode() != null ? exit.exitCode() : sandbox.awaitExit(EXIT_GRACE_MS);
         long wallMs = (System.nanoTime() - startNanos) / 1_000_000;
         finishOutput();
         SandboxUsage usage = sandbox.usage();
@@ -102,7 +105,7 @@ final class ExecutionRun {
                 verdict.signal(), null, null, outputLimited, result, List.copyOf(figures),
                 files.files() == null ? List.of() : files.files(),
                 files.omitted() == null ? List.of() : files.omitted(),
-                new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes()),
+                new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes(), startMode),
                 startedAt, Instant.now());
     }
 

@@ -2,9 +2,10 @@ package dev.codelab.sandbox.execution;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codelab.sandbox.pool.AcquiredSandbox;
+import dev.codelab.sandbox.pool.SandboxSupply;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
-import dev.codelab.sandbox.sandbox.Sandboxes;
 import dev.codelab.sandbox.telemetry.ExecutionMetrics;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -30,7 +31,7 @@ public class ExecutionService {
 
     private static final Logger LOG = Logger.getLogger(ExecutionService.class);
 
-    private final Sandboxes sandboxes;
+    private final SandboxSupply supply;
     private final ExecutionConfig config;
     private final SandboxConfig sandboxConfig;
     private final ObjectMapper json;
@@ -41,9 +42,9 @@ public class ExecutionService {
         return thread;
     });
 
-    ExecutionService(Sandboxes sandboxes, ExecutionConfig config, SandboxConfig sandboxConfig, ObjectMapper json,
+    ExecutionService(SandboxSupply supply, ExecutionConfig config, SandboxConfig sandboxConfig, ObjectMapper json,
                      ExecutionMetrics metrics) {
-        this.sandboxes = sandboxes;
+        this.supply = supply;
         this.config = config;
         this.sandboxConfig = sandboxConfig;
         this.json = json;
@@ -58,13 +59,11 @@ public class ExecutionService {
     }
 
     private void run(String id, ExecutionPlan plan, MultiEmitter<? super ExecutionEvent> emitter) {
-        Instant startedAt = Instant.now();
-        long startNanos = System.nanoTime();
         byte[] request;
-        Sandbox sandbox;
+        AcquiredSandbox acquired;
         try {
             request = json.writeValueAsBytes(RunnerRequest.of(plan, config.output(), sandboxConfig.openFiles()));
-            sandbox = sandboxes.start(id, plan.runtime().image(), plan.limits());
+            acquired = supply.acquire(id, plan.runtime(), plan.limits());
         } catch (JsonProcessingException e) {
             emitter.fail(e);
             return;
@@ -73,6 +72,9 @@ public class ExecutionService {
             emitter.fail(new SandboxUnavailableException("the sandbox could not be started"));
             return;
         }
+        Sandbox sandbox = acquired.sandbox();
+        Instant startedAt = Instant.now();
+        long startNanos = System.nanoTime();
         AtomicBoolean finished = new AtomicBoolean();
         AtomicBoolean timedOut = new AtomicBoolean();
         emitter.onTermination(() -> {
@@ -91,7 +93,7 @@ public class ExecutionService {
         try {
             emitter.emit(new ExecutionEvent.Started(id));
             ExecutionResult result = new ExecutionRun(id, plan, config.output(), json, emitter)
-                    .drive(sandbox, request, startedAt, startNanos, timedOut::get);
+                    .drive(sandbox, acquired.mode(), request, startedAt, startNanos, timedOut::get);
             finished.set(true);
             metrics.finished(result);
             emitter.emit(new ExecutionEvent.Done(result));
@@ -105,7 +107,7 @@ public class ExecutionService {
         } finally {
             timer.cancel(false);
             metrics.ended();
-            sandboxes.release(sandbox);
+            supply.release(acquired);
         }
     }
 }

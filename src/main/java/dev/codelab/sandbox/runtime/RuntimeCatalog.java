@@ -3,6 +3,7 @@ package dev.codelab.sandbox.runtime;
 import dev.codelab.sandbox.sandbox.SandboxImage;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,11 @@ public class RuntimeCatalog {
     private final Map<String, LanguageRuntime> runtimes = new LinkedHashMap<>();
 
     RuntimeCatalog(RuntimeConfig config) {
-        runtimes.put("python", new LanguageRuntime("python", python(config.python())));
+        SandboxImage python = python(config.python());
+        List<String> preload = new ArrayList<>(python.command());
+        preload.add("--preload");
+        runtimes.put("python", new LanguageRuntime("python", python,
+                new SandboxImage(python.rootfs(), List.copyOf(preload), python.environment())));
     }
 
     public Optional<LanguageRuntime> find(String language) {

@@ -6,6 +6,7 @@ import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ExecutionService;
 import dev.codelab.sandbox.execution.ExecutionStatus;
 import dev.codelab.sandbox.execution.ResultAggregator;
+import dev.codelab.sandbox.pool.WarmPool;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
@@ -50,6 +51,7 @@ public class RuntimeProbe {
     private final RuntimeCatalog catalog;
     private final ExecutionService executions;
     private final Sandboxes sandboxes;
+    private final WarmPool pool;
     private final SandboxConfig sandboxConfig;
     private final ObjectMapper json;
     private final ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -60,8 +62,9 @@ public class RuntimeProbe {
     private volatile Status status = new Status(false, false, "start-up checks are running");
     private volatile Versions versions = new Versions(null, Map.of());
 
-    RuntimeProbe(RuntimeCatalog catalog, ExecutionService executions, Sandboxes sandboxes,
+    RuntimeProbe(RuntimeCatalog catalog, ExecutionService executions, Sandboxes sandboxes, WarmPool pool,
                  SandboxConfig sandboxConfig, ObjectMapper json) {
+        this.pool = pool;
         this.catalog = catalog;
         this.executions = executions;
         this.sandboxes = sandboxes;
@@ -88,7 +91,13 @@ public class RuntimeProbe {
 
     private void probe() {
         try {
-            String problem = check();
+            String problem = prerequisites();
+            if (problem == null && !status.started()) {
+                pool.prepare(); // the first round makes the checkpoint images before saying "started"
+            }
+            if (problem == null) {
+                problem = canary();
+            }
             if (problem != null && (status.ready() || !status.started())) {
                 LOG.warnf("sandboxes cannot run: %s", problem);
             }
@@ -102,8 +111,8 @@ public class RuntimeProbe {
         }
     }
 
-    /** Null when everything works, else a reason fit for users (no host paths). */
-    private String check() {
+    /** Null when runsc, cgroups, the runner and the images are there, else a reason fit for users (no host paths). */
+    private String prerequisites() {
         if (!Sandbox.commandWorks(List.of(sandboxConfig.runsc(), "--version"))) {
             LOG.warnf("runsc binary '%s' does not run", sandboxConfig.runsc());
             return "runsc is not installed or does not run";
@@ -121,6 +130,12 @@ public class RuntimeProbe {
             LOG.warnf("python image not found at %s; build it with `make image`", python.image().rootfs());
             return "the python sandbox image is missing";
         }
+        return null;
+    }
+
+    /** Runs a real sandbox the way executions do, and learns the runtime's versions from it. */
+    private String canary() {
+        LanguageRuntime python = catalog.find(RuntimeCatalog.DEFAULT_LANGUAGE).orElseThrow();
         ExecutionResult canary = ResultAggregator.aggregate(executions.execute(
                 new ExecutionPlan(python, CANARY, "", List.of(), Map.of(), CANARY_LIMITS)))
                 .await().atMost(Duration.ofSeconds(60));

@@ -16,6 +16,7 @@ public final class Cgroup {
 
     private final Path root;
     private final String relativePath;
+    private long cpuBaselineNs;
 
     Cgroup(Path root, String parent, String name) {
         this.root = root;
@@ -27,20 +28,40 @@ public final class Cgroup {
         return "/" + relativePath;
     }
 
-    void create(SandboxLimits limits, int overheadMb, int hostPidsLimit) throws IOException {
+    /** Makes the cgroup; with no limits yet (null) it gets room to prepare in and no CPU quota. */
+    void create(SandboxLimits limits, long preparingMemoryBytes, int overheadMb, int hostPidsLimit) throws IOException {
         for (String controller : CONTROLLERS) {
             Files.createDirectories(dir(controller));
         }
-        long memory = limits.memoryBytes() + overheadMb * 1024L * 1024L;
-        write("memory", "memory.limit_in_bytes", memory);
-        write("cpu", "cpu.cfs_period_us", CFS_PERIOD_US);
-        write("cpu", "cpu.cfs_quota_us", Math.max(1000, Math.round(limits.cpus() * CFS_PERIOD_US)));
         write("pids", "pids.max", hostPidsLimit);
+        write("cpu", "cpu.cfs_period_us", CFS_PERIOD_US);
+        if (limits == null) {
+            write("memory", "memory.limit_in_bytes", preparingMemoryBytes);
+            write("cpu", "cpu.cfs_quota_us", -1);
+        } else {
+            apply(limits, overheadMb);
+        }
     }
 
+    /**
+     * Puts a run's limits on the cgroup and starts its usage figures from here. Fails (EBUSY) when
+     * the sandbox already holds more memory than the new limit allows.
+     */
+    void apply(SandboxLimits limits, int overheadMb) throws IOException {
+        write("memory", "memory.limit_in_bytes", limits.memoryBytes() + overheadMb * 1024L * 1024L);
+        write("cpu", "cpu.cfs_quota_us", Math.max(1000, Math.round(limits.cpus() * CFS_PERIOD_US)));
+        write("memory", "memory.max_usage_in_bytes", 0);
+        cpuBaselineNs = read("cpuacct", "cpuacct.usage");
+    }
+
+    /** CPU time since the limits were applied, and the memory peak since then. */
     public SandboxUsage usage() {
-        return new SandboxUsage(read("cpuacct", "cpuacct.usage") / 1_000_000,
+        return new SandboxUsage((read("cpuacct", "cpuacct.usage") - cpuBaselineNs) / 1_000_000,
                 read("memory", "memory.max_usage_in_bytes"));
+    }
+
+    long memoryUsageBytes() {
+        return read("memory", "memory.usage_in_bytes");
     }
 
     /** True when the kernel's OOM killer acted in this cgroup. */

@@ -12,19 +12,19 @@ import java.util.stream.Stream;
 
 /**
  * Cleans up after a crashed earlier process of this service: every runsc container under its
- * state root, every bundle, every per-sandbox cgroup under its cgroup parent.
+ * state root, every bundle and checkpoint image, every per-sandbox cgroup under its cgroup parent.
  */
 final class LeftoverSweeper {
 
     private static final Logger LOG = Logger.getLogger(LeftoverSweeper.class);
 
     private final Runsc runsc;
-    private final Path bundles;
+    private final List<Path> stateDirs;
     private final SandboxConfig config;
 
-    LeftoverSweeper(Runsc runsc, Path bundles, SandboxConfig config) {
+    LeftoverSweeper(Runsc runsc, List<Path> stateDirs, SandboxConfig config) {
         this.runsc = runsc;
-        this.bundles = bundles;
+        this.stateDirs = stateDirs;
         this.config = config;
     }
 
@@ -34,7 +34,7 @@ final class LeftoverSweeper {
             Sandbox.runQuietly(runsc.kill(id), 10);
             Sandbox.runQuietly(runsc.delete(id), 30);
         }
-        Sandbox.deleteTree(bundles);
+        stateDirs.forEach(Sandbox::deleteTree);
         int cgroups = 0;
         for (String controller : Cgroup.CONTROLLERS) {
             cgroups += removeChildren(config.cgroupRoot().resolve(controller).resolve(config.cgroupParent()));
@@ -46,12 +46,7 @@ final class LeftoverSweeper {
 
     private List<String> listContainers() {
         try {
-            Process list = new ProcessBuilder(runsc.list()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            String out = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            list.waitFor(30, TimeUnit.SECONDS);
-            return out.lines().map(String::strip).filter(line -> !line.isEmpty()).toList();
-        } catch (IOException e) {
-            return List.of();
+            return Sandbox.output(runsc.list()).lines().map(String::strip).filter(line -> !line.isEmpty()).toList();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();

@@ -22,6 +22,19 @@ final class Runsc {
         return command("run", "--bundle=" + bundle, id);
     }
 
+    List<String> restore(String id, Path bundle, Path image) {
+        return command("restore", "--bundle=" + bundle, "--image-path=" + image, id);
+    }
+
+    List<String> checkpoint(String id, Path image) {
+        // Uncompressed: a larger image, but restores twice as fast.
+        return command("checkpoint", "--compression=none", "--image-path=" + image, id);
+    }
+
+    List<String> state(String id) {
+        return command("state", id);
+    }
+
     List<String> kill(String id) {
         return command("kill", "--all", id, "KILL");
     }

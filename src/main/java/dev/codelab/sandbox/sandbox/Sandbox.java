@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * One running gVisor sandbox: a `runsc run` child process whose stdin takes the request and
- * whose stdout carries the runner's frames, inside a cgroup and bundle of its own.
+ * One gVisor sandbox: a `runsc run` (cold) or `runsc restore` (from a checkpoint) child process
+ * whose stdin takes the request and whose stdout carries the runner's frames, inside a cgroup
+ * and bundle of its own. Used for one execution, then destroyed.
  */
 public final class Sandbox {
 
@@ -33,23 +34,33 @@ public final class Sandbox {
 
     Sandbox(String id, Path bundle, Cgroup cgroup, Runsc runsc, int maxFrameBytes) {
         this.id = id;
-        this.maxFrameBytes = maxFrameBytes;
         this.bundle = bundle;
         this.cgroup = cgroup;
         this.runsc = runsc;
+        this.maxFrameBytes = maxFrameBytes;
     }
 
     public String id() {
         return id;
     }
 
-    void start(byte[] specJson, SandboxLimits limits, int overheadMb, int hostPidsLimit) throws IOException {
+    Path bundle() {
+        return bundle;
+    }
+
+    Cgroup cgroup() {
+        return cgroup;
+    }
+
+    /** Writes the bundle and starts the runsc command; stderr goes to a log file or, if asked, a pipe. */
+    void launch(byte[] specJson, List<String> command, boolean stderrPipe) throws IOException {
         Files.createDirectories(bundle);
         Files.write(bundle.resolve("config.json"), specJson);
-        cgroup.create(limits, overheadMb, hostPidsLimit);
-        process = new ProcessBuilder(runsc.run(id, bundle))
-                .redirectError(bundle.resolve("runsc.log").toFile())
-                .start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        if (!stderrPipe) {
+            builder.redirectError(bundle.resolve("runsc.log").toFile());
+        }
+        process = builder.start();
     }
 
     public OutputStream input() {
@@ -58,6 +69,37 @@ public final class Sandbox {
 
     public FrameReader frames() {
         return new FrameReader(process.getInputStream(), maxFrameBytes);
+    }
+
+    InputStream errors() {
+        return process.getErrorStream();
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** True once runsc reports the container running (a restore has finished), false if it died. */
+    boolean awaitRunning(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (process.isAlive() && System.nanoTime() < deadline) {
+            if (output(runsc.state(id)).contains("\"status\": \"running\"")) {
+                return process.isAlive();
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /** Puts a run's limits on a prepared sandbox; false if it cannot honour them. */
+    public boolean applyLimits(SandboxLimits limits, int overheadMb) {
+        try {
+            cgroup.apply(limits, overheadMb);
+            return true;
+        } catch (IOException e) {
+            LOG.debugf("sandbox %s cannot take limits %s: %s", id, limits, e.getMessage());
+            return false;
+        }
     }
 
     /** Kills every process of the sandbox (SIGKILL, so a program cannot ignore it). Idempotent. */
@@ -70,7 +112,7 @@ public final class Sandbox {
         }
     }
 
-    /** Waits for `runsc run` to return; its exit code is the runner's, or 128+signal. */
+    /** Waits for runsc to return; its exit code is the runner's, or 128+signal. */
     public int awaitExit(long timeoutMs) throws InterruptedException {
         if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
             kill();
@@ -133,6 +175,17 @@ public final class Sandbox {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    static String output(List<String> command) throws InterruptedException {
+        try {
+            Process helper = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String out = new String(helper.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            helper.waitFor(10, TimeUnit.SECONDS);
+            return out;
+        } catch (IOException e) {
+            return "";
         }
     }
 

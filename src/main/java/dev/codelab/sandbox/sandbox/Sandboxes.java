@@ -7,21 +7,36 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
-/** Creates sandboxes, remembers the live ones, and tears each down off the request's path. */
+/**
+ * Starts sandboxes three ways: cold (`runsc run`), as a checkpoint image of a runner that has
+ * imported its stack, and restored from such an image. Remembers the live ones, and tears each
+ * down off the request's path.
+ */
 @ApplicationScoped
 public class Sandboxes {
 
     private static final Logger LOG = Logger.getLogger(Sandboxes.class);
+    /** What the runner prints on stderr once --preload is done (runsc/runner/codelab_runner.py). */
+    private static final String READY_MARKER = "codelab-runner-ready";
+    private static final long PREPARING_MEMORY_BYTES = 2048L * 1024 * 1024;
 
     private final SandboxConfig config;
     private final ObjectMapper json;
@@ -49,21 +64,53 @@ public class Sandboxes {
         }
     }
 
-    /** Starts a sandbox for one run; the caller must hand it back to {@link #release}. */
+    /** A cold sandbox for one run, with the run's limits; hand it back to {@link #release}. */
     public Sandbox start(String executionId, SandboxImage image, SandboxLimits limits) throws IOException {
-        String id = "codelab-" + executionId;
-        Cgroup cgroup = new Cgroup(config.cgroupRoot(), config.cgroupParent(), id);
-        Sandbox sandbox = new Sandbox(id, bundles.resolve(id), cgroup, runsc, config.maxFrameBytes());
-        Map<String, Object> spec = OciSpec.of(image, runnerDir, limits, cgroup.specPath(), seccompProfile,
-                config.openFiles());
-        live.put(id, sandbox);
+        Sandbox sandbox = create("codelab-" + executionId, limits);
+        return launch(sandbox, image, limits, runsc.run(sandbox.id(), sandbox.bundle()), false);
+    }
+
+    /**
+     * Starts the image's warm command (which imports the stack, then prints the ready marker),
+     * checkpoints it into {@code imageDir}, and lets it end. The spec is shaped by {@code shape}
+     * (tmpfs sizes, rlimits), which every sandbox restored from the image keeps.
+     */
+    public void checkpoint(SandboxImage warmImage, SandboxLimits shape, Path imageDir, long timeoutMs)
+            throws IOException, InterruptedException {
+        Sandbox golden = create("codelab-golden-" + UUID.randomUUID(), null);
         try {
-            sandbox.start(json.writeValueAsBytes(spec), limits, config.sentryOverheadMb(), config.hostPidsLimit());
-        } catch (IOException | RuntimeException e) {
+            launch(golden, warmImage, shape, runsc.run(golden.id(), golden.bundle()), true);
+            awaitReadyMarker(golden, timeoutMs);
+            Sandbox.deleteTree(imageDir);
+            Files.createDirectories(imageDir);
+            String out = Sandbox.output(runsc.checkpoint(golden.id(), imageDir));
+            if (golden.awaitExit(10_000) != 0 || !Files.exists(imageDir.resolve("checkpoint.img"))) {
+                throw new IOException("runsc checkpoint failed: " + out.strip());
+            }
+        } finally {
+            release(golden);
+        }
+    }
+
+    /**
+     * A sandbox restored from a checkpoint image, running and waiting for its request, with no
+     * run limits yet (see {@link Sandbox#applyLimits}). Throws when the restore fails.
+     */
+    public Sandbox restore(SandboxImage warmImage, SandboxLimits shape, Path imageDir)
+            throws IOException, InterruptedException {
+        Sandbox sandbox = create("codelab-warm-" + UUID.randomUUID(), null);
+        launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir), false);
+        if (!sandbox.awaitRunning(10_000)) {
+            String why = sandbox.diagnostics();
             release(sandbox);
-            throw e;
+            throw new IOException("runsc restore failed: " + why);
         }
         return sandbox;
+    }
+
+    /** Host memory a sandbox holds now (its cgroup's usage). */
+    public long memoryUsage(Sandbox sandbox) {
+        return sandbox.cgroup().memoryUsageBytes();
     }
 
     /** Tears a finished (or abandoned) sandbox down in the background. */
@@ -74,13 +121,21 @@ public class Sandboxes {
         });
     }
 
-    public int liveCount() {
-        return live.size();
+    public int sentryOverheadMb() {
+        return config.sentryOverheadMb();
     }
 
-    /** Removes what an earlier process of this service left: sandboxes, bundles, cgroups. */
+    public Path imagesDir() {
+        return config.stateDir().toAbsolutePath().resolve("images");
+    }
+
+    /** Removes what an earlier process of this service left: sandboxes, bundles, images, cgroups. */
     public void sweepLeftovers() {
-        new LeftoverSweeper(runsc, bundles, config).sweep();
+        new LeftoverSweeper(runsc, List.of(bundles, imagesDir()), config).sweep();
+    }
+
+    public boolean runnerPresent() {
+        return Files.isRegularFile(Path.of(runnerDir, "codelab_runner.py"));
     }
 
     void onShutdown(@Observes ShutdownEvent event) {
@@ -95,7 +150,58 @@ public class Sandboxes {
         }
     }
 
-    public boolean runnerPresent() {
-        return Files.isRegularFile(Path.of(runnerDir, "codelab_runner.py"));
+    /** A sandbox object with its cgroup made; {@code limits} null means prepared, limits come later. */
+    private Sandbox create(String id, SandboxLimits limits) throws IOException {
+        Cgroup cgroup = new Cgroup(config.cgroupRoot(), config.cgroupParent(), id);
+        Sandbox sandbox = new Sandbox(id, bundles.resolve(id), cgroup, runsc, config.maxFrameBytes());
+        live.put(id, sandbox);
+        try {
+            cgroup.create(limits, PREPARING_MEMORY_BYTES, config.sentryOverheadMb(), config.hostPidsLimit());
+        } catch (IOException | RuntimeException e) {
+            release(sandbox);
+            throw e;
+        }
+        return sandbox;
+    }
+
+    private Sandbox launch(Sandbox sandbox, SandboxImage image, SandboxLimits shape, List<String> command,
+                           boolean stderrPipe) throws IOException {
+        Map<String, Object> spec = OciSpec.of(image, runnerDir, shape, sandbox.cgroup().specPath(),
+                seccompProfile, config.openFiles());
+        try {
+            sandbox.launch(json.writeValueAsBytes(spec), command, stderrPipe);
+        } catch (IOException | RuntimeException e) {
+            release(sandbox);
+            throw e;
+        }
+        return sandbox;
+    }
+
+    /** Reads the golden sandbox's stderr to its end, completing when the ready marker passes. */
+    private void awaitReadyMarker(Sandbox golden, long timeoutMs) throws IOException, InterruptedException {
+        CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader errors = new BufferedReader(new InputStreamReader(golden.errors(), StandardCharsets.UTF_8))) {
+                for (String line = errors.readLine(); line != null; line = errors.readLine()) {
+                    if (line.equals(READY_MARKER)) {
+                        ready.complete(true);
+                    } else {
+                        LOG.debugf("golden sandbox: %s", line);
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debugf("golden sandbox stderr: %s", e.getMessage());
+            }
+            ready.complete(false);
+        }, "golden-stderr");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            if (!ready.get(timeoutMs, TimeUnit.MILLISECONDS)) {
+                throw new IOException("the warm runner ended before it was ready");
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("the warm runner did not become ready in " + timeoutMs + " ms");
+        }
     }
 }

@@ -103,7 +103,7 @@ class StreamingTest {
         BufferedReader reader = open("import time\nwhile True:\n    print('alive')\n    time.sleep(0.2)", "application/x-ndjson");
         reader.readLine();
         assertTrue(reader.readLine().contains("alive"));
-        assertEquals(1, Api.runningSandboxes());
+        assertEquals(1, Api.busySandboxes());
         long closed = System.nanoTime();
         reader.close();
         Api.assertNoSandboxLeft(Duration.ofSeconds(3));

@@ -152,9 +152,9 @@ class IsolationTest {
     }
 
     @Test
-    void theMemoryLimitIsWhatTheProgramSees() {
-        JsonPath run = run("print(open('/proc/meminfo').readline())", "limits", Api.limits("memoryMb", 300));
-        long kb = Long.parseLong(run.getString("stdout").replaceAll("[^0-9]", ""));
-        assertTrue(kb <= (300 + 96) * 1024, "MemTotal " + kb + " kB");
+    void theMemoryLimitHoldsWhateverTheProgramSees() {
+        // /proc/meminfo shows the limit in a cold sandbox; a restored one keeps its image's view.
+        JsonPath run = run("x = bytearray(400 << 20)", "limits", Api.limits("memoryMb", 300));
+        assertEquals("memory_limit", run.getString("status"));
     }
 }

@@ -31,7 +31,7 @@ class LeftoverSweeperTest {
         Sandbox orphan = sandboxes.start("orphan-" + System.nanoTime(),
                 runtimes.find("python").orElseThrow().image(), new SandboxLimits(60_000, 1, 128, 16, 1024, 8));
         Api.sleep(500);
-        assertEquals(1, Api.runningSandboxes());
+        assertEquals(1, Api.busySandboxes());
         Path cgroup = Path.of("/sys/fs/cgroup/memory/codelab-test", orphan.id());
         Path bundle = Path.of("/run/codelab-sandbox-test/bundles", orphan.id());
         assertTrue(Files.isDirectory(cgroup) && Files.isDirectory(bundle));

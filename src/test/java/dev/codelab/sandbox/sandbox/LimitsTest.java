@@ -75,7 +75,8 @@ class LimitsTest {
 
     @Test
     void aForkBombIsAProcessLimit() {
-        JsonPath run = run("import os\nwhile True:\n    os.fork()", "limits", limits("pids", 16));
+        // Memory to spare, so that the process limit is what stops it.
+        JsonPath run = run("import os\nwhile True:\n    os.fork()", "limits", limits("pids", 16, "memoryMb", 1024));
         assertEquals("process_limit", run.getString("status"));
     }
 
@@ -85,7 +86,7 @@ class LimitsTest {
                 import threading, time
                 while True:
                     threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
-                """, "limits", limits("pids", 16));
+                """, "limits", limits("pids", 16, "memoryMb", 1024));
         assertEquals("process_limit", run.getString("status"));
     }
 

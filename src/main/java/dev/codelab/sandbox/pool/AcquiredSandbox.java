@@ -1,0 +1,7 @@
+package dev.codelab.sandbox.pool;
+
+import dev.codelab.sandbox.sandbox.Sandbox;
+
+/** A sandbox ready for one run, with its limits applied, and how it was obtained. */
+public record AcquiredSandbox(Sandbox sandbox, StartMode mode) {
+}

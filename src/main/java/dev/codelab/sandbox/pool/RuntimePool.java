@@ -1,0 +1,88 @@
+package dev.codelab.sandbox.pool;
+
+import dev.codelab.sandbox.runtime.LanguageRuntime;
+import dev.codelab.sandbox.sandbox.Sandbox;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/** One language's checkpoint image and the sandboxes restored from it that wait for a run. */
+final class RuntimePool {
+
+    private record Waiting(Sandbox sandbox, long memoryBytes) {
+    }
+
+    private final LanguageRuntime runtime;
+    private final Path imageDir;
+    private final Deque<Waiting> waiting = new ArrayDeque<>();
+    private volatile boolean imageReady;
+    private volatile String problem;
+    private int restoreFailures;
+    private long typicalMemory = 128L * 1024 * 1024;
+
+    RuntimePool(LanguageRuntime runtime, Path imageDir) {
+        this.runtime = runtime;
+        this.imageDir = imageDir;
+    }
+
+    LanguageRuntime runtime() {
+        return runtime;
+    }
+
+    Path imageDir() {
+        return imageDir;
+    }
+
+    boolean imageReady() {
+        return imageReady;
+    }
+
+    String problem() {
+        return problem;
+    }
+
+    void imageMade() {
+        imageReady = true;
+        problem = null;
+        synchronized (this) {
+            restoreFailures = 0;
+        }
+    }
+
+    void imageFailed(String why) {
+        imageReady = false;
+        problem = "checkpoint failed: " + why;
+    }
+
+    synchronized void restoreSucceeded() {
+        restoreFailures = 0;
+    }
+
+    synchronized int restoreFailed() {
+        return ++restoreFailures;
+    }
+
+    /** Oldest first: each waits as briefly as it can. */
+    synchronized Sandbox take() {
+        Waiting next = waiting.pollFirst();
+        return next == null ? null : next.sandbox();
+    }
+
+    synchronized void offer(Sandbox sandbox, long memoryBytes) {
+        waiting.addLast(new Waiting(sandbox, memoryBytes));
+        typicalMemory = memoryBytes;
+    }
+
+    synchronized int size() {
+        return waiting.size();
+    }
+
+    synchronized long heldMemory() {
+        return waiting.stream().mapToLong(Waiting::memoryBytes).sum();
+    }
+
+    synchronized long typicalMemory() {
+        return typicalMemory;
+    }
+}

@@ -1,0 +1,40 @@
+package dev.codelab.sandbox.pool;
+
+import dev.codelab.sandbox.runtime.LanguageRuntime;
+import dev.codelab.sandbox.sandbox.SandboxLimits;
+import dev.codelab.sandbox.sandbox.Sandboxes;
+import dev.codelab.sandbox.telemetry.SandboxMetrics;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/** Where a run's sandbox comes from: the warm pool, else a restore now, else a cold start. */
+@ApplicationScoped
+public class SandboxSupply {
+
+    private final WarmPool pool;
+    private final Sandboxes sandboxes;
+    private final SandboxMetrics metrics;
+
+    SandboxSupply(WarmPool pool, Sandboxes sandboxes, SandboxMetrics metrics) {
+        this.pool = pool;
+        this.sandboxes = sandboxes;
+        this.metrics = metrics;
+    }
+
+    public AcquiredSandbox acquire(String executionId, LanguageRuntime runtime, SandboxLimits limits)
+            throws IOException {
+        long start = System.nanoTime();
+        AcquiredSandbox acquired = pool.claim(runtime, limits).orElse(null);
+        if (acquired == null) {
+            acquired = new AcquiredSandbox(sandboxes.start(executionId, runtime.image(), limits), StartMode.COLD);
+        }
+        metrics.acquired(acquired.mode(), Duration.ofNanos(System.nanoTime() - start));
+        return acquired;
+    }
+
+    public void release(AcquiredSandbox acquired) {
+        sandboxes.release(acquired.sandbox());
+    }
+}

@@ -1,0 +1,203 @@
+package dev.codelab.sandbox.pool;
+
+import dev.codelab.sandbox.execution.ExecutionConfig;
+import dev.codelab.sandbox.runtime.LanguageRuntime;
+import dev.codelab.sandbox.runtime.RuntimeCatalog;
+import dev.codelab.sandbox.sandbox.Sandbox;
+import dev.codelab.sandbox.sandbox.SandboxLimits;
+import dev.codelab.sandbox.sandbox.Sandboxes;
+import dev.codelab.sandbox.telemetry.SandboxMetrics;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Restored sandboxes waiting for requests, one {@link RuntimePool} per language, refilled by a
+ * background thread. Every sandbox is used once; none is ever handed to a second run.
+ */
+@ApplicationScoped
+public class WarmPool {
+
+    private static final Logger LOG = Logger.getLogger(WarmPool.class);
+    private static final byte[] WARM_UP = "{\"warmup\": true}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    private final PoolConfig config;
+    private final Sandboxes sandboxes;
+    private final SandboxMetrics metrics;
+    private final SandboxLimits shape;
+    private final Map<String, RuntimePool> pools = new LinkedHashMap<>();
+    private final Object refill = new Object();
+    private volatile boolean running;
+    private Thread filler;
+
+    WarmPool(PoolConfig config, Sandboxes sandboxes, SandboxMetrics metrics, RuntimeCatalog catalog,
+             ExecutionConfig executions) {
+        this.config = config;
+        this.sandboxes = sandboxes;
+        this.metrics = metrics;
+        ExecutionConfig.Limits defaults = executions.defaults();
+        // Restored sandboxes keep the tmpfs sizes of their image: the default diskMb.
+        this.shape = new SandboxLimits(defaults.timeoutMs(), defaults.cpus(), defaults.memoryMb(), defaults.pids(),
+                defaults.outputBytes(), defaults.diskMb());
+        for (LanguageRuntime runtime : catalog.all()) {
+            RuntimePool pool = new RuntimePool(runtime, sandboxes.imagesDir().resolve(runtime.language()));
+            pools.put(runtime.language(), pool);
+            metrics.poolSize(runtime.language(), pool::size);
+        }
+    }
+
+    /** Makes each language's checkpoint image and starts refilling. Blocks; the start-up probe waits for it. */
+    public synchronized void prepare() {
+        if (!config.enabled() || running) {
+            return;
+        }
+        pools.values().forEach(this::checkpoint);
+        running = true;
+        filler = new Thread(this::fill, "warm-pool-filler");
+        filler.setDaemon(true);
+        filler.start();
+    }
+
+    /**
+     * A sandbox for a run with these limits: a waiting one, else one restored now. Empty when
+     * checkpoints are off or broken, or the limits need a sandbox shaped otherwise (diskMb).
+     */
+    Optional<AcquiredSandbox> claim(LanguageRuntime runtime, SandboxLimits limits) {
+        RuntimePool pool = pools.get(runtime.language());
+        if (!running || pool == null || !pool.imageReady() || limits.diskMb() != shape.diskMb()) {
+            return Optional.empty();
+        }
+        for (Sandbox waiting = pool.take(); waiting != null; waiting = pool.take()) {
+            wakeFiller();
+            if (waiting.isAlive() && waiting.applyLimits(limits, sandboxes.sentryOverheadMb())) {
+                return Optional.of(new AcquiredSandbox(waiting, StartMode.WARM));
+            }
+            sandboxes.release(waiting);
+        }
+        Sandbox restored = restore(pool);
+        if (restored != null && restored.applyLimits(limits, sandboxes.sentryOverheadMb())) {
+            return Optional.of(new AcquiredSandbox(restored, StartMode.RESTORED));
+        }
+        if (restored != null) {
+            sandboxes.release(restored);
+        }
+        return Optional.empty();
+    }
+
+    /** For GET /v1/runtimes: how this language's sandboxes start. */
+    public String startMode(String language) {
+        RuntimePool pool = pools.get(language);
+        if (!config.enabled()) {
+            return "cold (checkpoint/restore is turned off)";
+        }
+        if (pool == null || !pool.imageReady()) {
+            return "cold (" + (pool == null || pool.problem() == null ? "no checkpoint image yet" : pool.problem()) + ")";
+        }
+        return "restored from a checkpoint image; " + pool.size() + " waiting";
+    }
+
+    private void checkpoint(RuntimePool pool) {
+        long start = System.nanoTime();
+        try {
+            sandboxes.checkpoint(pool.runtime().warmImage(), shape, pool.imageDir(), config.checkpointTimeoutMs());
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            metrics.checkpointed(took);
+            pool.imageMade();
+            LOG.infof("%s checkpoint image made in %d ms", pool.runtime().language(), took.toMillis());
+        } catch (IOException e) {
+            pool.imageFailed(e.getMessage());
+            LOG.warnf("%s: no checkpoint image (%s); its runs start cold", pool.runtime().language(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Sandbox restore(RuntimePool pool) {
+        long start = System.nanoTime();
+        try {
+            Sandbox sandbox = sandboxes.restore(pool.runtime().warmImage(), shape, pool.imageDir());
+            metrics.restored(Duration.ofNanos(System.nanoTime() - start));
+            pool.restoreSucceeded();
+            return sandbox;
+        } catch (IOException e) {
+            metrics.restoreFailed();
+            LOG.warnf("%s restore failed: %s", pool.runtime().language(), e.getMessage());
+            if (pool.restoreFailed() >= config.restoreFailuresBeforeRebuild()) {
+                LOG.warnf("%s: %d restores failed in a row; making the checkpoint image again",
+                        pool.runtime().language(), config.restoreFailuresBeforeRebuild());
+                checkpoint(pool);
+            }
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Keeps each pool at its size within the memory budget; never under a CPU quota. */
+    private void fill() {
+        long budget = config.memoryBudgetMb() * 1024L * 1024L;
+        while (running) {
+            boolean restoredOne = false;
+            for (RuntimePool pool : pools.values()) {
+                if (pool.imageReady() && pool.size() < config.size() && heldMemory() + pool.typicalMemory() <= budget) {
+                    Sandbox sandbox = restore(pool);
+                    if (sandbox != null && warmUp(sandbox)) {
+                        pool.offer(sandbox, sandboxes.memoryUsage(sandbox));
+                        restoredOne = true;
+                    }
+                }
+            }
+            if (!restoredOne) {
+                synchronized (refill) {
+                    try {
+                        refill.wait(1000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Lets a restored runner fault its heap in while it waits, instead of during a request. */
+    private boolean warmUp(Sandbox sandbox) {
+        try {
+            sandbox.input().write(WARM_UP);
+            sandbox.input().flush();
+            return true;
+        } catch (IOException e) {
+            sandboxes.release(sandbox);
+            return false;
+        }
+    }
+
+    private long heldMemory() {
+        return pools.values().stream().mapToLong(RuntimePool::heldMemory).sum();
+    }
+
+    private void wakeFiller() {
+        synchronized (refill) {
+            refill.notifyAll();
+        }
+    }
+
+    void onShutdown(@Observes ShutdownEvent event) {
+        running = false;
+        if (filler != null) {
+            filler.interrupt();
+        }
+        for (RuntimePool pool : pools.values()) {
+            for (Sandbox waiting = pool.take(); waiting != null; waiting = pool.take()) {
+                sandboxes.release(waiting);
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.codelab.sandbox.telemetry;
+
+import dev.codelab.sandbox.pool.StartMode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** Prometheus figures of sandbox start-up: how each run got its sandbox, restore and checkpoint times. */
+@ApplicationScoped
+public class SandboxMetrics {
+
+    private final MeterRegistry registry;
+
+    SandboxMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Time from a request's acquisition of a sandbox to the sandbox being ready for its code. */
+    public void acquired(StartMode mode, Duration took) {
+        Counter.builder("codelab_sandbox_starts_total").description("Sandboxes given to runs, by how they started")
+                .tag("mode", mode.value()).register(registry).increment();
+        Timer.builder("codelab_sandbox_start").description("Time to get a sandbox ready for a run")
+                .tag("mode", mode.value()).publishPercentileHistogram().register(registry).record(took);
+    }
+
+    public void restored(Duration took) {
+        Timer.builder("codelab_sandbox_restore").description("Restores from a checkpoint image")
+                .register(registry).record(took);
+    }
+
+    public void restoreFailed() {
+        Counter.builder("codelab_sandbox_restore_failures_total").description("Restores that failed")
+                .register(registry).increment();
+    }
+
+    public void checkpointed(Duration took) {
+        Timer.builder("codelab_sandbox_checkpoint").description("Checkpoint images made (import + checkpoint)")
+                .register(registry).record(took);
+    }
+
+    public void poolSize(String language, Supplier<Number> size) {
+        registry.gauge("codelab_pool_ready_sandboxes", java.util.List.of(io.micrometer.core.instrument.Tag.of("language", language)),
+                size, supplier -> supplier.get().doubleValue());
+    }
+}
