@@ -3,6 +3,7 @@ notebook cell would, and reports on the frame channel (the original stdout).
 
 Frame: 1 type byte, 4-byte big-endian length, payload. Types:
   O stdout bytes   E stderr bytes   F figure PNG   R result JSON   W files JSON   X exit JSON
+  K warmed up (a restored runner, answering a warm-up line; before any request)
 The user's fds 1 and 2 are pipes pumped into O/E frames, so child processes are captured too.
 User code runs in this process and can corrupt its own frames; the service parses them
 defensively, so that hurts nobody else.
@@ -351,8 +352,6 @@ def preload():
 def warm_up():
     """Touches the heap once after a restore, while the sandbox waits in the pool: restored memory
     faults in page by page, and the request should not pay for it."""
-    import gc
-    gc.collect()
     scan_workspace(1)
 
 
@@ -365,6 +364,7 @@ def main():
         request = json.loads(line)
         if request.get("warmup"):
             warm_up()
+            send(b"K", b"")
             continue
         execute(request)
         return

@@ -7,7 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -80,6 +84,53 @@ public final class Api {
             sleep(100);
         }
         assertEquals(0, busySandboxes(), "sandboxes still running");
+        while (!leftovers().isEmpty() && System.nanoTime() < deadline) {
+            sleep(100);
+        }
+        assertEquals(List.of(), leftovers(), "stopped containers or cgroups without a running sandbox");
+    }
+
+    /**
+     * What a finished sandbox must not leave: a stopped runsc container, or a cgroup (in any
+     * hierarchy) that belongs to no running container.
+     */
+    public static List<String> leftovers() {
+        List<String> found = new ArrayList<>();
+        Set<String> running = new HashSet<>();
+        for (String line : command("runsc", "--root=/run/codelab-sandbox-test/runsc", "list").lines().skip(1).toList()) {
+            String[] columns = line.trim().split("\\s+");
+            if (columns.length > 2 && columns[2].equals("running")) {
+                running.add(columns[0]);
+            } else if (columns.length > 2) {
+                found.add("container " + columns[0] + " " + columns[2]);
+            }
+        }
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path parent : hierarchies.map(h -> h.resolve("codelab-test")).filter(Files::isDirectory).toList()) {
+                try (Stream<Path> children = Files.list(parent)) {
+                    children.filter(Files::isDirectory)
+                            .filter(child -> !running.contains(child.getFileName().toString()))
+                            .forEach(child -> found.add("cgroup " + child));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
+    }
+
+    private static String command(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes());
+            process.waitFor();
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String read(Path path) {

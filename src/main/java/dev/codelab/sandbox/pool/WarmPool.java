@@ -26,7 +26,6 @@ import java.util.Optional;
 public class WarmPool {
 
     private static final Logger LOG = Logger.getLogger(WarmPool.class);
-    private static final byte[] WARM_UP = "{\"warmup\": true}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     private final PoolConfig config;
     private final Sandboxes sandboxes;
@@ -149,7 +148,7 @@ public class WarmPool {
             for (RuntimePool pool : pools.values()) {
                 if (pool.imageReady() && pool.size() < config.size() && heldMemory() + pool.typicalMemory() <= budget) {
                     Sandbox sandbox = restore(pool);
-                    if (sandbox != null && warmUp(sandbox)) {
+                    if (sandbox != null) {
                         pool.offer(sandbox, sandboxes.memoryUsage(sandbox));
                         restoredOne = true;
                     }
@@ -164,18 +163,6 @@ public class WarmPool {
                     }
                 }
             }
-        }
-    }
-
-    /** Lets a restored runner fault its heap in while it waits, instead of during a request. */
-    private boolean warmUp(Sandbox sandbox) {
-        try {
-            sandbox.input().write(WARM_UP);
-            sandbox.input().flush();
-            return true;
-        } catch (IOException e) {
-            sandboxes.release(sandbox);
-            return false;
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * One sandbox's cgroup (v1), made by the service before runsc starts so that runsc joins it
@@ -13,6 +14,7 @@ public final class Cgroup {
 
     static final List<String> CONTROLLERS = List.of("memory", "cpu", "cpuacct", "pids");
     private static final long CFS_PERIOD_US = 100_000;
+    private static final int REMOVE_ATTEMPTS = 40;
 
     private final Path root;
     private final String relativePath;
@@ -78,15 +80,30 @@ public final class Cgroup {
         return read("memory", "memory.failcnt") > 0;
     }
 
-    /** Removes the cgroup; it must be empty (its sandbox ended). */
-    void remove() {
-        for (String controller : CONTROLLERS) {
-            try {
-                Files.deleteIfExists(dir(controller));
-            } catch (IOException ignored) {
-                // still busy: the sweep at next start-up removes it
-            }
+    /**
+     * Removes the cgroup from every hierarchy (runsc adds its own controllers beside ours). Its
+     * processes may still be exiting, so it retries for a while; what stays is swept at next start.
+     */
+    void remove() throws InterruptedException {
+        for (int attempt = 0; attempt < REMOVE_ATTEMPTS && !removeEverywhere(root, relativePath); attempt++) {
+            Thread.sleep(50);
         }
+    }
+
+    /** True when no hierarchy holds the cgroup any more. */
+    static boolean removeEverywhere(Path root, String relativePath) {
+        boolean gone = true;
+        try (Stream<Path> hierarchies = Files.list(root)) {
+            for (Path hierarchy : hierarchies.toList()) {
+                Path dir = hierarchy.resolve(relativePath);
+                if (Files.isDirectory(dir) && !dir.toFile().delete()) {
+                    gone = false;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return gone;
     }
 
     private Path dir(String controller) {

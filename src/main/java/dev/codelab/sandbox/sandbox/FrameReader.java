@@ -13,7 +13,7 @@ import java.io.InputStream;
 public final class FrameReader {
 
     public enum Type {
-        STDOUT('O'), STDERR('E'), FIGURE('F'), RESULT('R'), FILES('W'), EXIT('X');
+        STDOUT('O'), STDERR('E'), FIGURE('F'), RESULT('R'), FILES('W'), EXIT('X'), WARMED('K');
 
         private final char code;
 

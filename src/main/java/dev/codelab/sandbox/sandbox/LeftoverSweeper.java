@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -36,8 +38,8 @@ final class LeftoverSweeper {
         }
         stateDirs.forEach(Sandbox::deleteTree);
         int cgroups = 0;
-        for (String controller : Cgroup.CONTROLLERS) {
-            cgroups += removeChildren(config.cgroupRoot().resolve(controller).resolve(config.cgroupParent()));
+        for (String name : leftoverCgroups()) {
+            cgroups += Cgroup.removeEverywhere(config.cgroupRoot(), config.cgroupParent() + "/" + name) ? 1 : 0;
         }
         if (!containers.isEmpty() || cgroups > 0) {
             LOG.infof("swept %d leftover sandboxes and %d cgroups of an earlier run", containers.size(), cgroups);
@@ -53,14 +55,18 @@ final class LeftoverSweeper {
         }
     }
 
-    private static int removeChildren(Path parent) {
-        if (!Files.isDirectory(parent)) {
-            return 0;
-        }
-        try (Stream<Path> children = Files.list(parent)) {
-            return (int) children.filter(Files::isDirectory).filter(child -> child.toFile().delete()).count();
+    /** Names of per-sandbox cgroups in any hierarchy (runsc adds controllers of its own). */
+    private Set<String> leftoverCgroups() {
+        Set<String> names = new TreeSet<>();
+        try (Stream<Path> hierarchies = Files.list(config.cgroupRoot())) {
+            for (Path parent : hierarchies.map(h -> h.resolve(config.cgroupParent())).filter(Files::isDirectory).toList()) {
+                try (Stream<Path> children = Files.list(parent)) {
+                    children.filter(Files::isDirectory).forEach(child -> names.add(child.getFileName().toString()));
+                }
+            }
         } catch (IOException e) {
-            return 0;
+            LOG.debugf("cannot list cgroups: %s", e.getMessage());
         }
+        return names;
     }
 }

@@ -31,10 +31,6 @@ final class Runsc {
         return command("checkpoint", "--compression=none", "--image-path=" + image, id);
     }
 
-    List<String> state(String id) {
-        return command("state", id);
-    }
-
     List<String> kill(String id) {
         return command("kill", "--all", id, "KILL");
     }

@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -23,6 +26,8 @@ public final class Sandbox {
 
     private static final Logger LOG = Logger.getLogger(Sandbox.class);
     private static final int DIAGNOSTIC_BYTES = 2048;
+    private static final long EXIT_GRACE_MS = 1000;
+    private static final byte[] WARM_UP = "{\"warmup\": true}\n".getBytes(StandardCharsets.UTF_8);
 
     private final String id;
     private final Path bundle;
@@ -31,6 +36,8 @@ public final class Sandbox {
     private final int maxFrameBytes;
     private final AtomicBoolean killed = new AtomicBoolean();
     private Process process;
+    private FrameReader frames;
+    private boolean restored;
 
     Sandbox(String id, Path bundle, Cgroup cgroup, Runsc runsc, int maxFrameBytes) {
         this.id = id;
@@ -53,7 +60,8 @@ public final class Sandbox {
     }
 
     /** Writes the bundle and starts the runsc command; stderr goes to a log file or, if asked, a pipe. */
-    void launch(byte[] specJson, List<String> command, boolean stderrPipe) throws IOException {
+    void launch(byte[] specJson, List<String> command, boolean restore, boolean stderrPipe) throws IOException {
+        this.restored = restore;
         Files.createDirectories(bundle);
         Files.write(bundle.resolve("config.json"), specJson);
         ProcessBuilder builder = new ProcessBuilder(command);
@@ -61,6 +69,7 @@ public final class Sandbox {
             builder.redirectError(bundle.resolve("runsc.log").toFile());
         }
         process = builder.start();
+        frames = new FrameReader(process.getInputStream(), maxFrameBytes);
     }
 
     public OutputStream input() {
@@ -68,7 +77,7 @@ public final class Sandbox {
     }
 
     public FrameReader frames() {
-        return new FrameReader(process.getInputStream(), maxFrameBytes);
+        return frames;
     }
 
     InputStream errors() {
@@ -79,16 +88,27 @@ public final class Sandbox {
         return process != null && process.isAlive();
     }
 
-    /** True once runsc reports the container running (a restore has finished), false if it died. */
-    boolean awaitRunning(long timeoutMs) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (process.isAlive() && System.nanoTime() < deadline) {
-            if (output(runsc.state(id)).contains("\"status\": \"running\"")) {
-                return process.isAlive();
+    /**
+     * Asks a restored runner to fault its heap in, and waits for it to say so: that answer is
+     * also the proof that the restore worked. False if the sandbox ended or did not answer in time.
+     */
+    boolean warmUp(long timeoutMs) throws InterruptedException {
+        CompletableFuture<Boolean> warmed = CompletableFuture.supplyAsync(() -> {
+            try {
+                process.getOutputStream().write(WARM_UP);
+                process.getOutputStream().flush();
+                FrameReader.Frame frame = frames.next();
+                return frame != null && frame.type() == FrameReader.Type.WARMED;
+            } catch (IOException e) {
+                return false;
             }
-            Thread.sleep(20);
+        });
+        try {
+            return warmed.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            kill();
+            return false;
         }
-        return false;
     }
 
     /** Puts a run's limits on a prepared sandbox; false if it cannot honour them. */
@@ -138,20 +158,26 @@ public final class Sandbox {
         }
     }
 
-    /** Ends the sandbox if still running and removes its runsc state, cgroup and bundle. */
+    /**
+     * Ends the sandbox and removes its runsc state, cgroup and bundle. A runner that sent its exit
+     * frame is already on its way out: give it a moment before paying for a `runsc kill`.
+     */
     void destroy() {
         try {
-            if (process != null && process.isAlive()) {
+            if (process != null && !process.waitFor(EXIT_GRACE_MS, TimeUnit.MILLISECONDS)) {
                 kill();
                 if (!process.waitFor(5, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
-                    runQuietly(runsc.delete(id), 30);
                 }
             }
+            // `runsc run` deletes its container when it returns; `runsc restore` leaves it stopped.
+            if (restored || (process != null && process.isAlive())) {
+                runQuietly(runsc.delete(id), 30);
+            }
+            cgroup.remove();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        cgroup.remove();
         deleteTree(bundle);
     }
 

@@ -67,7 +67,7 @@ public class Sandboxes {
     /** A cold sandbox for one run, with the run's limits; hand it back to {@link #release}. */
     public Sandbox start(String executionId, SandboxImage image, SandboxLimits limits) throws IOException {
         Sandbox sandbox = create("codelab-" + executionId, limits);
-        return launch(sandbox, image, limits, runsc.run(sandbox.id(), sandbox.bundle()), false);
+        return launch(sandbox, image, limits, runsc.run(sandbox.id(), sandbox.bundle()), false, false);
     }
 
     /**
@@ -79,7 +79,7 @@ public class Sandboxes {
             throws IOException, InterruptedException {
         Sandbox golden = create("codelab-golden-" + UUID.randomUUID(), null);
         try {
-            launch(golden, warmImage, shape, runsc.run(golden.id(), golden.bundle()), true);
+            launch(golden, warmImage, shape, runsc.run(golden.id(), golden.bundle()), false, true);
             awaitReadyMarker(golden, timeoutMs);
             Sandbox.deleteTree(imageDir);
             Files.createDirectories(imageDir);
@@ -93,14 +93,14 @@ public class Sandboxes {
     }
 
     /**
-     * A sandbox restored from a checkpoint image, running and waiting for its request, with no
+     * A sandbox restored from a checkpoint image, warmed up and waiting for its request, with no
      * run limits yet (see {@link Sandbox#applyLimits}). Throws when the restore fails.
      */
     public Sandbox restore(SandboxImage warmImage, SandboxLimits shape, Path imageDir)
             throws IOException, InterruptedException {
         Sandbox sandbox = create("codelab-warm-" + UUID.randomUUID(), null);
-        launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir), false);
-        if (!sandbox.awaitRunning(10_000)) {
+        launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir), true, false);
+        if (!sandbox.warmUp(10_000)) {
             String why = sandbox.diagnostics();
             release(sandbox);
             throw new IOException("runsc restore failed: " + why);
@@ -165,11 +165,11 @@ public class Sandboxes {
     }
 
     private Sandbox launch(Sandbox sandbox, SandboxImage image, SandboxLimits shape, List<String> command,
-                           boolean stderrPipe) throws IOException {
+                           boolean restore, boolean stderrPipe) throws IOException {
         Map<String, Object> spec = OciSpec.of(image, runnerDir, shape, sandbox.cgroup().specPath(),
                 seccompProfile, config.openFiles());
         try {
-            sandbox.launch(json.writeValueAsBytes(spec), command, stderrPipe);
+            sandbox.launch(json.writeValueAsBytes(spec), command, restore, stderrPipe);
         } catch (IOException | RuntimeException e) {
             release(sandbox);
             throw e;

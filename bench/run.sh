@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Starts the three targets of the benchmark on loopback, runs bench.py, and stops them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rootfs=$1
+jar=target/quarkus-app/quarkus-run.jar
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
+
+serve() { # port, state name, extra -D options...
+  local port=$1 name=$2; shift 2
+  CODELAB_PYTHON_ROOTFS=$rootfs java -Dquarkus.http.port="$port" \
+    -Dcodelab.sandbox.state-dir=/run/"$name" -Dcodelab.sandbox.cgroup-parent="$name" \
+    -Dquarkus.log.level=WARN "$@" -jar "$jar" > "/tmp/$name.log" 2>&1 &
+  pids+=($!)
+}
+serve 18080 codelab-bench
+serve 18081 codelab-bench-empty -Dcodelab.pool.size=0
+python3 bench/reference_executor.py "$rootfs" 18082 & pids+=($!)
+
+for port in 18080 18081; do
+  for _ in $(seq 1 120); do
+    curl -sf "localhost:$port/q/health/ready" >/dev/null && break
+    sleep 1
+  done
+done
+sleep 5 # the pool fills
+python3 bench/bench.py http://127.0.0.1:18080/v1/executions http://127.0.0.1:18081/v1/executions \
+  http://127.0.0.1:18082/ codelab-bench
