@@ -14,16 +14,19 @@ serve() { # port, state name, extra -D options...
     -Dquarkus.log.level=WARN "$@" -jar "$jar" > "/tmp/$name.log" 2>&1 &
   pids+=($!)
 }
-serve 18080 codelab-bench
-serve 18081 codelab-bench-empty -Dcodelab.pool.size=0
-python3 bench/reference_executor.py "$rootfs" 18082 & pids+=($!)
-
-for port in 18080 18081; do
+ready() {
   for _ in $(seq 1 120); do
-    curl -sf "localhost:$port/q/health/ready" >/dev/null && break
+    curl -sf "localhost:$1/q/health/ready" >/dev/null && return 0
     sleep 1
   done
-done
+  echo "the service on port $1 did not become ready; see /tmp/codelab-bench*.log" >&2
+  return 1
+}
+serve 18080 codelab-bench
+ready 18080
+serve 18081 codelab-bench-empty -Dcodelab.pool.size=0
+ready 18081
+python3 bench/reference_executor.py "$rootfs" 18082 & pids+=($!)
 sleep 5 # the pool fills
 python3 bench/bench.py http://127.0.0.1:18080/v1/executions http://127.0.0.1:18081/v1/executions \
   http://127.0.0.1:18082/ codelab-bench

@@ -3,18 +3,17 @@ package dev.codelab.sandbox.sandbox;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * Cleans up after a crashed earlier process of this service: every runsc container under its
- * state root, every bundle and checkpoint image, every per-sandbox cgroup under its cgroup parent.
+ * state root, the state root itself, every bundle and checkpoint image, every per-sandbox cgroup
+ * under its cgroup parent.
  */
 final class LeftoverSweeper {
 
@@ -30,9 +29,14 @@ final class LeftoverSweeper {
         this.config = config;
     }
 
+    /**
+     * Live sandboxes are killed through runsc. Stopped ones only have their state files removed:
+     * `runsc kill` or `delete` on a stale state would signal its recorded PID, which by now may
+     * belong to another process.
+     */
     void sweep() {
-        List<String> containers = listContainers();
-        for (String id : containers) {
+        List<String> live = liveContainers();
+        for (String id : live) {
             Sandbox.runQuietly(runsc.kill(id), 10);
             Sandbox.runQuietly(runsc.delete(id), 30);
         }
@@ -41,14 +45,19 @@ final class LeftoverSweeper {
         for (String name : leftoverCgroups()) {
             cgroups += Cgroup.removeEverywhere(config.cgroupRoot(), config.cgroupParent() + "/" + name) ? 1 : 0;
         }
-        if (!containers.isEmpty() || cgroups > 0) {
-            LOG.infof("swept %d leftover sandboxes and %d cgroups of an earlier run", containers.size(), cgroups);
+        if (!live.isEmpty() || cgroups > 0) {
+            LOG.infof("swept %d running sandboxes and %d cgroups of an earlier run", live.size(), cgroups);
         }
     }
 
-    private List<String> listContainers() {
+    /** Containers that runsc finds running (or created, paused): ID, PID, STATUS columns. */
+    private List<String> liveContainers() {
         try {
-            return Sandbox.output(runsc.list()).lines().map(String::strip).filter(line -> !line.isEmpty()).toList();
+            return Sandbox.output(runsc.list()).lines().skip(1)
+                    .map(line -> line.strip().split("\\s+"))
+                    .filter(columns -> columns.length > 2 && !columns[2].equals("stopped"))
+                    .map(columns -> columns[0])
+                    .toList();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();

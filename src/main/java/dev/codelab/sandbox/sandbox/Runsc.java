@@ -8,14 +8,20 @@ import java.util.List;
 final class Runsc {
 
     private final List<String> global = new ArrayList<>();
+    private final Path stateRoot;
 
     Runsc(SandboxConfig config, Path stateRoot) {
+        this.stateRoot = stateRoot;
         global.add(config.runsc());
         global.add("--root=" + stateRoot);
         global.add("--network=none");
         global.add("--platform=" + config.platform());
         global.add("--oci-seccomp");
         global.addAll(config.extraFlags());
+    }
+
+    Path stateRoot() {
+        return stateRoot;
     }
 
     List<String> run(String id, Path bundle) {
@@ -40,7 +46,7 @@ final class Runsc {
     }
 
     List<String> list() {
-        return command("list", "--quiet");
+        return command("list");
     }
 
     private List<String> command(String... args) {

@@ -131,7 +131,7 @@ public class Sandboxes {
 
     /** Removes what an earlier process of this service left: sandboxes, bundles, images, cgroups. */
     public void sweepLeftovers() {
-        new LeftoverSweeper(runsc, List.of(bundles, imagesDir()), config).sweep();
+        new LeftoverSweeper(runsc, List.of(runsc.stateRoot(), bundles, imagesDir()), config).sweep();
     }
 
     public boolean runnerPresent() {
