@@ -2,7 +2,11 @@ package dev.codelab.sandbox.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codelab.sandbox.admission.Admission;
+import dev.codelab.sandbox.admission.ApiKeyFilter;
+import dev.codelab.sandbox.admission.Tenant;
 import dev.codelab.sandbox.execution.ExecutionEvent;
+import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ExecutionService;
 import dev.codelab.sandbox.execution.RequestValidator;
@@ -15,6 +19,8 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
@@ -31,8 +37,11 @@ public class ExecutionResource {
     private final ExecutionService executions;
     private final RuntimeProbe probe;
     private final ObjectMapper json;
+    private final Admission admission;
 
-    ExecutionResource(RequestValidator validator, ExecutionService executions, RuntimeProbe probe, ObjectMapper json) {
+    ExecutionResource(RequestValidator validator, ExecutionService executions, RuntimeProbe probe, ObjectMapper json,
+                      Admission admission) {
+        this.admission = admission;
         this.validator = validator;
         this.executions = executions;
         this.probe = probe;
@@ -41,14 +50,14 @@ public class ExecutionResource {
 
     @POST
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<ExecutionResult> run(ExecutionRequest request) {
-        return ResultAggregator.aggregate(events(request));
+    public Uni<ExecutionResult> run(ExecutionRequest request, @Context ContainerRequestContext context) {
+        return ResultAggregator.aggregate(events(request, context));
     }
 
     @POST
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    public Multi<OutboundSseEvent> stream(ExecutionRequest request, Sse sse) {
-        return events(request).map(event -> sse.newEventBuilder()
+    public Multi<OutboundSseEvent> stream(ExecutionRequest request, Sse sse, @Context ContainerRequestContext context) {
+        return events(request, context).map(event -> sse.newEventBuilder()
                 .name(event.type())
                 .data(toJson(event.data()))
                 .build());
@@ -57,21 +66,24 @@ public class ExecutionResource {
     @POST
     @Produces(NDJSON)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
-    public Multi<ObjectNode> lines(ExecutionRequest request) {
-        return events(request).map(event -> {
+    public Multi<ObjectNode> lines(ExecutionRequest request, @Context ContainerRequestContext context) {
+        return events(request, context).map(event -> {
             ObjectNode line = json.createObjectNode().put("type", event.type());
             line.setAll((ObjectNode) json.valueToTree(event.data()));
             return line;
         });
     }
 
-    private Multi<ExecutionEvent> events(ExecutionRequest request) {
-        var plan = validator.validate(request);
+    /** Validate, check readiness, wait for admission (or 429), then run; the slot is freed however it ends. */
+    private Multi<ExecutionEvent> events(ExecutionRequest request, @Context ContainerRequestContext context) {
+        Tenant tenant = ApiKeyFilter.tenantOf(context);
+        ExecutionPlan plan = validator.validate(request, tenant);
         RuntimeProbe.Status status = probe.status();
         if (!status.ready()) {
             throw new SandboxUnavailableException(status.reason());
         }
-        return executions.execute(plan);
+        return admission.admit(tenant).onItem().transformToMulti(permit -> executions.execute(plan)
+                .onTermination().invoke(permit::release));
     }
 
     private String toJson(Object data) {

@@ -5,8 +5,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.codelab.sandbox.admission.AdmissionRejectedException;
+import dev.codelab.sandbox.admission.ApiKeys;
 import dev.codelab.sandbox.execution.InvalidRequestException;
 import dev.codelab.sandbox.execution.SandboxUnavailableException;
+import dev.codelab.sandbox.telemetry.ExecutionMetrics;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
@@ -21,6 +24,12 @@ import java.util.stream.Collectors;
 public class ProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    private final ExecutionMetrics metrics;
+
+    ProblemMappers(ExecutionMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     @ServerExceptionMapper
     public Response invalid(InvalidRequestException e) {
@@ -57,6 +66,21 @@ public class ProblemMappers {
     public Response unavailable(SandboxUnavailableException e) {
         return Problem.response(Response.Status.SERVICE_UNAVAILABLE, "sandbox-unavailable",
                 "the sandbox runtime is not usable: " + e.getMessage(), null);
+    }
+
+    @ServerExceptionMapper
+    public Response unauthorized(ApiKeys.UnauthorizedException e) {
+        metrics.rejected("auth");
+        return Response.fromResponse(Problem.response(Response.Status.UNAUTHORIZED, "unauthorized", e.getMessage(),
+                "Authorization")).header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response rejected(AdmissionRejectedException e) {
+        metrics.rejected(e.reason().name().toLowerCase());
+        return Response.fromResponse(Problem.response(Response.Status.TOO_MANY_REQUESTS,
+                "too-many-requests-" + e.reason().name().toLowerCase(), e.getMessage(), null))
+                .header("Retry-After", e.retryAfterSeconds()).build();
     }
 
     @ServerExceptionMapper

@@ -40,10 +40,11 @@ public record ExecutionResult(String id, String language, ExecutionStatus status
     }
 
     /**
-     * Measured from the host cgroup, not reported by the program; {@code sandboxStart} says how the
-     * sandbox started: warm (from the pool), restored (on demand) or cold.
+     * Measured from the host cgroup, not reported by the program; {@code outputBytes} counts stdout
+     * and stderr as sent; {@code sandboxStart} says how the sandbox started: warm (from the pool),
+     * restored (on demand) or cold.
      */
     @RegisterForReflection
-    public record Usage(long wallMs, long cpuMs, long memoryPeakBytes, StartMode sandboxStart) {
+    public record Usage(long wallMs, long cpuMs, long memoryPeakBytes, long outputBytes, StartMode sandboxStart) {
     }
 }

@@ -105,7 +105,7 @@ final class ExecutionRun {
                 verdict.signal(), null, null, outputLimited, result, List.copyOf(figures),
                 files.files() == null ? List.of() : files.files(),
                 files.omitted() == null ? List.of() : files.omitted(),
-                new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes(), startMode),
+                new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes(), outputBytes, startMode),
                 startedAt, Instant.now());
     }
 

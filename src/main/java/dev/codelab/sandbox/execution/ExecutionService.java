@@ -11,6 +11,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -36,6 +37,7 @@ public class ExecutionService {
     private final SandboxConfig sandboxConfig;
     private final ObjectMapper json;
     private final ExecutionMetrics metrics;
+    private final Event<ExecutionFinished> finishedEvents;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "execution-timeouts");
         thread.setDaemon(true);
@@ -43,7 +45,8 @@ public class ExecutionService {
     });
 
     ExecutionService(SandboxSupply supply, ExecutionConfig config, SandboxConfig sandboxConfig, ObjectMapper json,
-                     ExecutionMetrics metrics) {
+                     ExecutionMetrics metrics, Event<ExecutionFinished> finishedEvents) {
+        this.finishedEvents = finishedEvents;
         this.supply = supply;
         this.config = config;
         this.sandboxConfig = sandboxConfig;
@@ -95,7 +98,7 @@ public class ExecutionService {
             ExecutionResult result = new ExecutionRun(id, plan, config.output(), json, emitter)
                     .drive(sandbox, acquired.mode(), request, startedAt, startNanos, timedOut::get);
             finished.set(true);
-            metrics.finished(result);
+            finishedEvents.fire(new ExecutionFinished(plan, result));
             emitter.emit(new ExecutionEvent.Done(result));
             emitter.complete();
         } catch (InterruptedException e) {

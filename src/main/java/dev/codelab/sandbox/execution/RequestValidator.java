@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.execution;
 
+import dev.codelab.sandbox.admission.Tenant;
 import dev.codelab.sandbox.api.ExecutionRequest;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
@@ -19,6 +20,8 @@ import java.util.regex.Pattern;
 @ApplicationScoped
 public class RequestValidator {
 
+    private static final ExecutionRequest.LimitsInput NO_LIMITS =
+            new ExecutionRequest.LimitsInput(null, null, null, null, null, null);
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final ExecutionConfig config;
@@ -29,7 +32,8 @@ public class RequestValidator {
         this.runtimes = runtimes;
     }
 
-    public ExecutionPlan validate(ExecutionRequest request) {
+    /** The plan of a request for this tenant, whose key may cap the limits lower than the service does. */
+    public ExecutionPlan validate(ExecutionRequest request, Tenant tenant) {
         if (request == null) {
             throw new InvalidRequestException("body", "a JSON object with at least `code` is required");
         }
@@ -43,8 +47,8 @@ public class RequestValidator {
         requireAtMost("code", utf8Length(request.code()), caps.codeBytes());
         String stdin = request.stdin() == null ? "" : request.stdin();
         requireAtMost("stdin", utf8Length(stdin), caps.stdinBytes());
-        return new ExecutionPlan(runtime, request.code(), stdin, files(request.files()), env(request.env()),
-                limits(request.limits()));
+        return new ExecutionPlan(tenant, runtime, request.code(), stdin, files(request.files()), env(request.env()),
+                limits(request.limits(), tenant.policy().maxLimits()));
     }
 
     private List<ExecutionPlan.InputFile> files(List<ExecutionRequest.FileInput> files) {
@@ -117,37 +121,43 @@ public class RequestValidator {
         return Map.copyOf(env);
     }
 
-    private SandboxLimits limits(ExecutionRequest.LimitsInput given) {
+    private SandboxLimits limits(ExecutionRequest.LimitsInput given, ExecutionRequest.LimitsInput keyMax) {
         ExecutionConfig.Limits defaults = config.defaults();
         ExecutionConfig.Limits max = config.max();
-        ExecutionRequest.LimitsInput in = given == null
-                ? new ExecutionRequest.LimitsInput(null, null, null, null, null, null) : given;
+        ExecutionRequest.LimitsInput in = given == null ? NO_LIMITS : given;
+        ExecutionRequest.LimitsInput key = keyMax == null ? NO_LIMITS : keyMax;
         return new SandboxLimits(
-                within("limits.timeoutMs", in.timeoutMs(), defaults.timeoutMs(), max.timeoutMs()),
-                cpus(in.cpus(), defaults.cpus(), max.cpus()),
-                (int) within("limits.memoryMb", in.memoryMb(), defaults.memoryMb(), max.memoryMb()),
-                (int) within("limits.pids", in.pids(), defaults.pids(), max.pids()),
-                within("limits.outputBytes", in.outputBytes(), defaults.outputBytes(), max.outputBytes()),
-                (int) within("limits.diskMb", in.diskMb(), defaults.diskMb(), max.diskMb()));
+                within("limits.timeoutMs", in.timeoutMs(), defaults.timeoutMs(), max.timeoutMs(), key.timeoutMs()),
+                cpus(in.cpus(), defaults.cpus(), max.cpus(), key.cpus()),
+                (int) within("limits.memoryMb", in.memoryMb(), defaults.memoryMb(), max.memoryMb(), key.memoryMb()),
+                (int) within("limits.pids", in.pids(), defaults.pids(), max.pids(), key.pids()),
+                within("limits.outputBytes", in.outputBytes(), defaults.outputBytes(), max.outputBytes(), key.outputBytes()),
+                (int) within("limits.diskMb", in.diskMb(), defaults.diskMb(), max.diskMb(), key.diskMb()));
     }
 
-    private static long within(String field, Number value, long fallback, long max) {
+    /** A value in [1, max], where a key's own maximum (if lower) replaces the service's, default capped too. */
+    private static long within(String field, Number value, long fallback, long serviceMax, Number keyMax) {
+        long max = keyMax == null ? serviceMax : Math.min(serviceMax, keyMax.longValue());
+        String whose = keyMax != null && keyMax.longValue() < serviceMax ? " (the most this API key may ask for)" : "";
         if (value == null) {
-            return fallback;
+            return Math.min(fallback, max);
         }
         if (value.longValue() < 1 || value.longValue() > max) {
-            throw new InvalidRequestException(field, "must be between 1 and " + max + ", got " + value);
+            throw new InvalidRequestException(field, "must be between 1 and " + max + whose + ", got " + value);
         }
         return value.longValue();
     }
 
-    private static double cpus(Double value, double fallback, double max) {
+    private static double cpus(Double value, double fallback, double serviceMax, Double keyMax) {
+        double max = keyMax == null ? serviceMax : Math.min(serviceMax, keyMax);
+        String whose = keyMax != null && keyMax < serviceMax ? " (the most this API key may ask for)" : "";
         if (value == null) {
-            return fallback;
+            return Math.min(fallback, max);
         }
         // The API puts every limit in [1, max]; fractions above one core (1.5) are allowed.
         if (value.isNaN() || value < 1 || value > max) {
-            throw new InvalidRequestException("limits.cpus", "must be between 1 and " + max + " cores, got " + value);
+            throw new InvalidRequestException("limits.cpus", "must be between 1 and " + max + " cores" + whose
+                    + ", got " + value);
         }
         return value;
     }

@@ -1,6 +1,7 @@
 package dev.codelab.sandbox.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codelab.sandbox.admission.Tenant;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ExecutionService;
@@ -38,7 +39,7 @@ public class RuntimeProbe {
             print(json.dumps({"version": sys.version.split()[0],
                               "packages": {name: metadata.version(name) for name in ("numpy", "pandas", "matplotlib")}}))
             """;
-    private static final SandboxLimits CANARY_LIMITS = new SandboxLimits(30_000, 1, 256, 64, 65_536, 8);
+    private static final SandboxLimits CANARY_LIMITS = new SandboxLimits(30_000, 1, 256, 64, 65_536, 64);
 
     /** What users may be told; details go to the log. */
     public record Status(boolean started, boolean ready, String reason) {
@@ -137,7 +138,7 @@ public class RuntimeProbe {
     private String canary() {
         LanguageRuntime python = catalog.find(RuntimeCatalog.DEFAULT_LANGUAGE).orElseThrow();
         ExecutionResult canary = ResultAggregator.aggregate(executions.execute(
-                new ExecutionPlan(python, CANARY, "", List.of(), Map.of(), CANARY_LIMITS)))
+                new ExecutionPlan(Tenant.PROBE, python, CANARY, "", List.of(), Map.of(), CANARY_LIMITS)))
                 .await().atMost(Duration.ofSeconds(60));
         if (canary.status() != ExecutionStatus.OK) {
             LOG.warnf("canary sandbox ended %s (exit %s): %s", canary.status().value(), canary.exitCode(),

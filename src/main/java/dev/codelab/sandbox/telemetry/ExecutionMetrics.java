@@ -1,11 +1,13 @@
 package dev.codelab.sandbox.telemetry;
 
+import dev.codelab.sandbox.execution.ExecutionFinished;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,6 +24,12 @@ public class ExecutionMetrics {
         registry.gauge("codelab_executions_running", running);
     }
 
+    /** A run that was turned away, by reason: capacity, rate, abuse, auth. */
+    public void rejected(String reason) {
+        Counter.builder("codelab_rejections_total").description("Requests turned away before running, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
     public void started() {
         running.incrementAndGet();
     }
@@ -30,7 +38,8 @@ public class ExecutionMetrics {
         running.decrementAndGet();
     }
 
-    public void finished(ExecutionResult result) {
+    void onFinished(@Observes ExecutionFinished finished) {
+        ExecutionResult result = finished.result();
         String language = result.language();
         Counter.builder("codelab_executions_total").description("Executions by language and status")
                 .tag("language", language).tag("status", result.status().value())

@@ -1,0 +1,29 @@
+package dev.codelab.sandbox.admission;
+
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/** Every /v1 call is authenticated; the tenant travels with the request as a property. */
+public class ApiKeyFilter {
+
+    public static final String TENANT = "codelab.tenant";
+
+    private final ApiKeys keys;
+
+    ApiKeyFilter(ApiKeys keys) {
+        this.keys = keys;
+    }
+
+    @ServerRequestFilter(preMatching = true)
+    public void authenticate(ContainerRequestContext request) {
+        if (request.getUriInfo().getPath().startsWith("/v1/")) {
+            request.setProperty(TENANT, keys.authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION)));
+        }
+    }
+
+    public static Tenant tenantOf(ContainerRequestContext request) {
+        Object tenant = request.getProperty(TENANT);
+        return tenant instanceof Tenant known ? known : Tenant.ANONYMOUS;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.codelab.sandbox.telemetry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codelab.sandbox.execution.ExecutionFinished;
+import dev.codelab.sandbox.execution.ExecutionResult;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+
+/**
+ * One JSON line per execution on the `codelab.audit` logger: who ran what (by size and SHA-256,
+ * never the code itself), how it ended, and what it used.
+ */
+@ApplicationScoped
+public class AuditLog {
+
+    private static final Logger AUDIT = Logger.getLogger("codelab.audit");
+
+    @RegisterForReflection
+    record Line(String event, String id, String tenant, String language, String status, Integer exitCode,
+                String signal, long wallMs, long cpuMs, long memoryPeakBytes, long outputBytes, long codeBytes,
+                String codeSha256, String sandboxStart, Instant startedAt, Instant finishedAt) {
+    }
+
+    private final ObjectMapper json;
+
+    AuditLog(ObjectMapper json) {
+        this.json = json;
+    }
+
+    void onFinished(@Observes ExecutionFinished finished) throws JsonProcessingException {
+        ExecutionResult result = finished.result();
+        byte[] code = finished.plan().code().getBytes(StandardCharsets.UTF_8);
+        AUDIT.info(json.writeValueAsString(new Line("execution", result.id(), finished.plan().tenant().name(),
+                result.language(), result.status().value(), result.exitCode(), result.signal(),
+                result.usage().wallMs(), result.usage().cpuMs(), result.usage().memoryPeakBytes(),
+                result.usage().outputBytes(), code.length, sha256(code), result.usage().sandboxStart().value(),
+                result.startedAt(), result.finishedAt())));
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

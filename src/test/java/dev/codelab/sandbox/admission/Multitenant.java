@@ -1,0 +1,60 @@
+package dev.codelab.sandbox.admission;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+
+/** API keys required, and a small machine: 2 executions at once, 4 waiting for at most 20 s. */
+public class Multitenant implements QuarkusTestProfile {
+
+    public static final Path KEYS_FILE = Path.of("target/test-keys.json").toAbsolutePath();
+    public static final String OPEN_KEY = "key-open-0123456789";
+    public static final String RATED_KEY = "key-rated-0123456789";
+    public static final String SMALL_KEY = "key-small-0123456789";
+    public static final String ABUSER_KEY = "key-abuser-0123456789";
+    public static final String LATE_KEY = "key-added-later-0123456789";
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        writeKeys(false);
+        return Map.of("codelab.admission.keys-file", KEYS_FILE.toString(),
+                "codelab.admission.max-running", "2",
+                "codelab.admission.max-queued", "4",
+                "codelab.admission.max-queue-wait", "20s");
+    }
+
+    /** The keys file, with or without the key that the reload test adds. */
+    public static void writeKeys(boolean withLateKey) {
+        String keys = """
+                {"keys": [
+                  {"tenant": "open", "sha256": "%s"},
+                  {"tenant": "rated", "sha256": "%s", "perMinute": 3},
+                  {"tenant": "small", "sha256": "%s", "maxConcurrent": 1, "maxLimits": {"memoryMb": 128, "timeoutMs": 5000}},
+                  {"tenant": "abuser", "sha256": "%s"}%s
+                ]}
+                """.formatted(sha256(OPEN_KEY), sha256(RATED_KEY), sha256(SMALL_KEY), sha256(ABUSER_KEY),
+                withLateKey ? ",\n  {\"tenant\": \"late\", \"sha256\": \"" + sha256(LATE_KEY) + "\"}" : "");
+        try {
+            Files.createDirectories(KEYS_FILE.getParent());
+            Files.writeString(KEYS_FILE, keys);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String sha256(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
