@@ -76,6 +76,30 @@ def throughput(url, code, figures, concurrency, seconds):
     return done[0] / (time.perf_counter() - start)
 
 
+def burst(url, code, clients):
+    """N clients at once: how many are turned away (429), and how long the accepted ones took."""
+    results = []
+    lock = threading.Lock()
+
+    def client():
+        body = json.dumps({"code": code}).encode()
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                answer = json.load(response)
+                outcome = (200, time.perf_counter() - start, answer["usage"]["wallMs"] / 1000)
+        except urllib.error.HTTPError as e:
+            outcome = (e.code, time.perf_counter() - start, 0.0)
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    return results
+
+
 def pooled_sandbox_memory(cgroup_parent):
     """Host memory of each restored sandbox waiting in the pool (no CPU quota until claimed)."""
     import glob
@@ -114,6 +138,23 @@ def main():
         reference = throughput(REFERENCE, code, figures, 4, 30)
         lines.append(f"| {name} | {service:.2f}/s | {reference:.2f}/s | **{service / reference:.2f}×** |")
     time.sleep(5)
+    queue_bound = float(sys.argv[5])
+    lines += ["", f"| burst of concurrent clients (pandas plot; 4 running + 8 queued, wait ≤ {queue_bound:.0f} s) "
+                  "| 200 | 429 | accepted p50 / p99 | longest wait of an accepted run | other statuses |",
+              "|---|---|---|---|---|---|"]
+    for clients in (10, 30):
+        outcomes = burst(SERVICE, WORKLOADS["pandas + matplotlib plot as PNG"][0], clients)
+        accepted = [took for code, took, _ in outcomes if code == 200]
+        waits = [took - run for code, took, run in outcomes if code == 200]
+        rejected = sum(1 for code, _, _ in outcomes if code == 429)
+        others = sorted({code for code, _, _ in outcomes} - {200, 429})
+        lines.append(f"| {clients} clients | {len(accepted)} | {rejected} ({rejected / clients:.0%}) "
+                     f"| {percentile(accepted, 50) * 1000:.0f} / {percentile(accepted, 99) * 1000:.0f} ms "
+                     f"| {max(waits):.1f} s {'(within the bound)' if max(waits) <= queue_bound else '(PAST THE BOUND)'} "
+                     f"| {others or 'none'} |")
+        if others or max(waits) > queue_bound:
+            failures.append(("burst", clients, others))
+        time.sleep(3)
     memory = pooled_sandbox_memory(sys.argv[4])
     if memory:
         lines += ["", f"Host memory per pooled sandbox (cgroup usage, {len(memory)} waiting): "

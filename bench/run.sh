@@ -22,11 +22,13 @@ ready() {
   echo "the service on port $1 did not become ready; see /tmp/codelab-bench*.log" >&2
   return 1
 }
-serve 18080 codelab-bench
+# The admission bounds are set so the burst section below knows them.
+serve 18080 codelab-bench -Dcodelab.admission.max-running=4 -Dcodelab.admission.max-queued=8 \
+  -Dcodelab.admission.max-queue-wait=10s
 ready 18080
 serve 18081 codelab-bench-empty -Dcodelab.pool.size=0
 ready 18081
 python3 bench/reference_executor.py "$rootfs" 18082 & pids+=($!)
 sleep 5 # the pool fills
 python3 bench/bench.py http://127.0.0.1:18080/v1/executions http://127.0.0.1:18081/v1/executions \
-  http://127.0.0.1:18082/ codelab-bench
+  http://127.0.0.1:18082/ codelab-bench 10

@@ -70,13 +70,16 @@ public class Admission {
         registry.gauge("codelab_executions_queued", this, Admission::queued);
     }
 
-    /** One per core, and no more than the machine's memory holds at the default memoryMb. */
+    /**
+     * Two per core (runs wait on I/O and start-up as much as they compute), and no more than the
+     * machine's memory holds at the default memoryMb.
+     */
     private static int machineBound(ExecutionConfig executions, SandboxConfig sandbox) {
         int cores = Runtime.getRuntime().availableProcessors();
         long perRun = (executions.defaults().memoryMb() + sandbox.sentryOverheadMb()) * 1024L * 1024L;
         long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize() - 1024L * 1024 * 1024;
-        return (int) Math.max(1, Math.min(cores, memory / perRun));
+        return (int) Math.max(1, Math.min(2L * cores, memory / perRun));
     }
 
     /**

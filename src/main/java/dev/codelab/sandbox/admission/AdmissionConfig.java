@@ -13,7 +13,7 @@ import java.util.OptionalInt;
 public interface AdmissionConfig {
 
     /**
-     * Executions running at once. Unset: one per core, and no more than memory allows at the
+     * Executions running at once. Unset: two per core, and no more than memory allows at the
      * default memoryMb (plus the sandbox's own overhead).
      */
     OptionalInt maxRunning();

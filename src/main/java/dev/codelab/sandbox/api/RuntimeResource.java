@@ -10,6 +10,13 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.util.List;
 import java.util.Map;
@@ -17,6 +24,8 @@ import java.util.Map;
 /** GET /v1/runtimes: what can run here, with versions and the limits a request may ask for. */
 @Path("/v1/runtimes")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "runtimes")
+@SecurityRequirement(name = "apiKey")
 public class RuntimeResource {
 
     @RegisterForReflection
@@ -49,6 +58,11 @@ public class RuntimeResource {
     }
 
     @GET
+    @Operation(summary = "What can run here: languages, versions, packages, default and maximum limits")
+    @APIResponse(responseCode = "200", description = "The runtimes", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "python", value = ApiDocs.RUNTIMES)))
+    @APIResponse(responseCode = "401", description = "API keys are configured and the request has none, or a wrong one",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
     public List<RuntimeInfo> runtimes() {
         RuntimeProbe.Versions versions = probe.versions();
         LimitsInfo limits = new LimitsInfo(LimitValues.of(config.defaults()), LimitValues.of(config.max()));

@@ -38,6 +38,13 @@ class HealthTest {
     void openApiDescribesTheApi() {
         given().get("/q/openapi").then().statusCode(200)
                 .body(containsString("/v1/executions"))
-                .body(containsString("/v1/runtimes"));
+                .body(containsString("/v1/runtimes"))
+                .body(containsString("text/event-stream"))
+                .body(containsString("application/x-ndjson"))
+                .body(containsString("application/problem+json"))
+                .body(containsString("Retry-After"))
+                .body(containsString("\"429\""))
+                .body(containsString("memory_limit"))
+                .body(containsString("bearer"));
     }
 }
