@@ -23,12 +23,12 @@ ready() {
   return 1
 }
 # The admission bounds are set so the burst section below knows them.
-serve 18080 codelab-bench -Dcodelab.admission.max-running=4 -Dcodelab.admission.max-queued=8 \
+serve 18180 codelab-bench -Dcodelab.admission.max-running=4 -Dcodelab.admission.max-queued=8 \
   -Dcodelab.admission.max-queue-wait=10s
-ready 18080
-serve 18081 codelab-bench-empty -Dcodelab.pool.size=0
-ready 18081
-python3 bench/reference_executor.py "$rootfs" 18082 & pids+=($!)
+ready 18180
+serve 18181 codelab-bench-empty -Dcodelab.pool.size=0
+ready 18181
+python3 bench/reference_executor.py "$rootfs" 18182 & pids+=($!)
 sleep 5 # the pool fills
-python3 bench/bench.py http://127.0.0.1:18080/v1/executions http://127.0.0.1:18081/v1/executions \
-  http://127.0.0.1:18082/ codelab-bench 10
+python3 bench/bench.py http://127.0.0.1:18180/v1/executions http://127.0.0.1:18181/v1/executions \
+  http://127.0.0.1:18182/ codelab-bench 10
