@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.admission;
 
+import dev.codelab.sandbox.DaemonThreads;
 import dev.codelab.sandbox.admission.AdmissionRejectedException.Reason;
 import dev.codelab.sandbox.execution.ExecutionConfig;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
@@ -51,11 +52,7 @@ public class Admission {
     private final AbuseMonitor abuse;
     private final Deque<Waiter> queue = new ArrayDeque<>();
     private final Map<String, Integer> admittedByTenant = new HashMap<>();
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "admission-queue-timeouts");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("admission-queue-timeouts"));
     private int running;
     private double averageRunMs = 1000;
 

@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.execution;
 
+import dev.codelab.sandbox.DaemonThreads;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.pool.AcquiredSandbox;
@@ -38,11 +39,7 @@ public class ExecutionService {
     private final ObjectMapper json;
     private final ExecutionMetrics metrics;
     private final Event<ExecutionFinished> finishedEvents;
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "execution-timeouts");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("execution-timeouts"));
 
     ExecutionService(SandboxSupply supply, ExecutionConfig config, SandboxConfig sandboxConfig, ObjectMapper json,
                      ExecutionMetrics metrics, Event<ExecutionFinished> finishedEvents) {

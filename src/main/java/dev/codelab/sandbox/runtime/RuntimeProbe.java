@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.runtime;
 
+import dev.codelab.sandbox.DaemonThreads;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.admission.Tenant;
 import dev.codelab.sandbox.execution.ExecutionPlan;
@@ -55,11 +56,7 @@ public class RuntimeProbe {
     private final WarmPool pool;
     private final SandboxConfig sandboxConfig;
     private final ObjectMapper json;
-    private final ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "runtime-probe");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("runtime-probe"));
     private volatile Status status = new Status(false, false, "start-up checks are running");
     private volatile Versions versions = new Versions(null, Map.of());
 

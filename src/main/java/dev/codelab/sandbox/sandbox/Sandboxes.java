@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.sandbox;
 
+import dev.codelab.sandbox.DaemonThreads;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.ShutdownEvent;
@@ -45,11 +46,7 @@ public class Sandboxes {
     private final String runnerDir;
     private final JsonNode seccompProfile;
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
-    private final ExecutorService teardown = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "sandbox-teardown");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService teardown = Executors.newSingleThreadExecutor(DaemonThreads.named("sandbox-teardown"));
 
     Sandboxes(SandboxConfig config, ObjectMapper json) {
         this.config = config;

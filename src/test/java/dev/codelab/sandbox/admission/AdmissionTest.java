@@ -1,17 +1,14 @@
 package dev.codelab.sandbox.admission;
 
-import dev.codelab.sandbox.Api;
+import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,17 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Keys, quotas, queueing and abuse throttling, over real HTTP and real sandboxes. */
 @QuarkusTest
 @TestProfile(Multitenant.class)
-class AdmissionTest {
-
-    @BeforeEach
-    void ready() {
-        Api.awaitReady();
-    }
-
-    @AfterAll
-    static void nothingLeft() {
-        Api.assertNoSandboxLeft(Duration.ofSeconds(20));
-    }
+class AdmissionTest extends RealSandboxTest {
 
     private static Response post(String key, String body) {
         var request = given().contentType(ContentType.JSON).body(body);

@@ -1,15 +1,12 @@
 package dev.codelab.sandbox.api;
 
-import dev.codelab.sandbox.Api;
+import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -27,17 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
-class ExecutionResourceTest {
-
-    @BeforeEach
-    void ready() {
-        Api.awaitReady();
-    }
-
-    @AfterAll
-    static void nothingLeft() {
-        Api.assertNoSandboxLeft(Duration.ofSeconds(10));
-    }
+class ExecutionResourceTest extends RealSandboxTest {
 
     @Test
     void printsAndReturnsTheLastExpression() {

@@ -1,9 +1,8 @@
 package dev.codelab.sandbox.pool;
 
-import dev.codelab.sandbox.Api;
+import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,19 +24,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs from restored sandboxes: fast, but as fresh and as limited as cold ones. */
 @QuarkusTest
-class WarmPoolTest {
+class WarmPoolTest extends RealSandboxTest {
 
     private static final Path IMAGE = Path.of("/run/codelab-sandbox-test/images/python/checkpoint.img");
 
     @BeforeEach
-    void ready() {
-        Api.awaitReady();
+    void poolFull() {
         awaitPoolFull();
-    }
-
-    @AfterAll
-    static void nothingLeft() {
-        Api.assertNoSandboxLeft(Duration.ofSeconds(10));
     }
 
     @Test

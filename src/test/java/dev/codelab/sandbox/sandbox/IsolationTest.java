@@ -1,14 +1,12 @@
 package dev.codelab.sandbox.sandbox;
 
 import dev.codelab.sandbox.Api;
+import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -20,20 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a program can and cannot reach from inside its sandbox. */
 @QuarkusTest
-class IsolationTest {
+class IsolationTest extends RealSandboxTest {
 
     @ConfigProperty(name = "quarkus.http.test-port")
     int servicePort;
-
-    @BeforeEach
-    void ready() {
-        Api.awaitReady();
-    }
-
-    @AfterAll
-    static void nothingLeft() {
-        Api.assertNoSandboxLeft(Duration.ofSeconds(10));
-    }
 
     @Test
     void theServiceAndTheNetworkAreUnreachable() {

@@ -1,13 +1,10 @@
 package dev.codelab.sandbox.sandbox;
 
-import dev.codelab.sandbox.Api;
+import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 
 import static dev.codelab.sandbox.Api.limits;
 import static dev.codelab.sandbox.Api.run;
@@ -16,17 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every per-request limit, hit for real inside runsc. */
 @QuarkusTest
-class LimitsTest {
-
-    @BeforeEach
-    void ready() {
-        Api.awaitReady();
-    }
-
-    @AfterAll
-    static void nothingLeft() {
-        Api.assertNoSandboxLeft(Duration.ofSeconds(10));
-    }
+class LimitsTest extends RealSandboxTest {
 
     @Test
     void aCpuSpinIsKilledAtTheTimeout() {
