@@ -3,29 +3,38 @@
 SHELL := /bin/bash
 MVN ?= mvn -B
 PORT ?= 8080
-IMAGE = $(shell runsc/python-rootfs.sh)
+ROOTFS = $(shell runsc/python-rootfs.sh)
 
-.PHONY: setup image build run test bench clean
+.PHONY: setup rootfs build run test k8s deploy bench clean
 
 setup:
 	@runsc/install-runsc.sh
 
-image: setup
+# The Python sandbox root filesystem (debootstrap; cached by the hash of its recipe).
+rootfs: setup
 	@runsc/python-rootfs.sh
 
 build:
 	$(MVN) -q package -DskipTests
 
-run: image build
-	CODELAB_PYTHON_ROOTFS=$(IMAGE) java -Dquarkus.http.port=$(PORT) -jar target/quarkus-app/quarkus-run.jar
+run: rootfs build
+	CODELAB_PYTHON_ROOTFS=$(ROOTFS) java -Dquarkus.http.port=$(PORT) -jar target/quarkus-app/quarkus-run.jar
 
-test: image
-	CODELAB_PYTHON_ROOTFS=$(IMAGE) $(MVN) test
+test: rootfs k8s
+	CODELAB_PYTHON_ROOTFS=$(ROOTFS) $(MVN) test
+
+# Renders the kustomize base and overlays and validates every object against the Kubernetes schemas, offline.
+k8s:
+	k8s/validate.sh
+
+# Applies the production overlay to the cluster of the current kubectl context.
+deploy: k8s
+	kubectl apply -k k8s/overlays/production
 
 # The service (warm pool), the service with an empty pool, and the unsafe subprocess executor it
 # replaces, side by side on loopback; prints a Markdown table of ratios.
-bench: image build
-	bench/run.sh $(IMAGE)
+bench: rootfs build
+	bench/run.sh $(ROOTFS)
 
 clean:
 	$(MVN) -q clean
