@@ -3,6 +3,7 @@ package dev.codelab.sandbox.execution;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.codelab.sandbox.pool.StartMode;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.time.Instant;
 import java.util.List;
@@ -13,12 +14,27 @@ import java.util.Map;
  * leaves stdout and stderr out, as they were streamed already).
  */
 @RegisterForReflection
-public record ExecutionResult(String id, String language, ExecutionStatus status, Integer exitCode, String signal,
-                              @JsonInclude(JsonInclude.Include.NON_NULL) String stdout,
-                              @JsonInclude(JsonInclude.Include.NON_NULL) String stderr,
-                              boolean truncated, Map<String, String> result, List<Figure> figures,
-                              List<OutputFile> files, List<OmittedFile> filesOmitted, Usage usage,
-                              Instant startedAt, Instant finishedAt) {
+public record ExecutionResult(
+        String id,
+        String language,
+        @Schema(description = "ok: exit 0; error: another exit code or a signal; timeout, memory_limit, output_limit,"
+                + " process_limit: stopped for passing that limit") ExecutionStatus status,
+        @Schema(description = "the program's exit code; null when it died of a signal") Integer exitCode,
+        @Schema(description = "the signal that ended it, e.g. SIGKILL; null after a normal exit") String signal,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String stdout,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String stderr,
+        @Schema(description = "true when the output passed outputBytes and was cut") boolean truncated,
+        @Schema(description = "the last expression's value as a notebook shows it: text/plain (repr), and text/html"
+                + " where it has _repr_html_ (a DataFrame); null otherwise") Map<String, String> result,
+        @Schema(description = "matplotlib figures, in order: each plt.show() and every figure left open")
+        List<Figure> figures,
+        @Schema(description = "regular files created or changed under /workspace, content in base64")
+        List<OutputFile> files,
+        @Schema(description = "files under /workspace not returned, with the reason (symlink, sparse, too large...)")
+        List<OmittedFile> filesOmitted,
+        Usage usage,
+        Instant startedAt,
+        Instant finishedAt) {
 
     public ExecutionResult withOutput(String stdout, String stderr) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
