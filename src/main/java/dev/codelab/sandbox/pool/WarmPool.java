@@ -8,6 +8,7 @@ import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
 import dev.codelab.sandbox.telemetry.SandboxMetrics;
 import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -176,10 +177,11 @@ public class WarmPool {
         }
     }
 
-    void onShutdown(@Observes ShutdownEvent event) {
+    void onShutdown(@Observes @Priority(10) ShutdownEvent event) throws InterruptedException {
         running = false;
         if (filler != null) {
             filler.interrupt();
+            filler.join(15_000); // a restore under way finishes, and its sandbox is handed back below
         }
         for (RuntimePool pool : pools.values()) {
             for (Sandbox waiting = pool.take(); waiting != null; waiting = pool.take()) {

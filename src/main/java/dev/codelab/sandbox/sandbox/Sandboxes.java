@@ -4,6 +4,7 @@ import dev.codelab.sandbox.DaemonThreads;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -97,10 +98,17 @@ public class Sandboxes {
             throws IOException, InterruptedException {
         Sandbox sandbox = create("codelab-warm-" + UUID.randomUUID(), null);
         launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir), true, false);
-        if (!sandbox.warmUp(10_000)) {
-            String why = sandbox.diagnostics();
-            release(sandbox);
-            throw new IOException("runsc restore failed: " + why);
+        boolean warmed = false;
+        try {
+            warmed = sandbox.warmUp(10_000);
+        } finally {
+            if (!warmed) {
+                String why = sandbox.diagnostics();
+                release(sandbox);
+                if (!Thread.currentThread().isInterrupted()) {
+                    throw new IOException("runsc restore failed: " + why);
+                }
+            }
         }
         return sandbox;
     }
@@ -135,13 +143,16 @@ public class Sandboxes {
         return Files.isRegularFile(Path.of(runnerDir, "codelab_runner.py"));
     }
 
-    void onShutdown(@Observes ShutdownEvent event) {
+    /** Runs after the pool has handed back its waiting sandboxes (lower priorities run first). */
+    void onShutdown(@Observes @Priority(100) ShutdownEvent event) {
+        live.values().forEach(Sandbox::kill);
         live.values().forEach(sandbox -> teardown.execute(sandbox::destroy));
         teardown.shutdown();
         try {
             if (!teardown.awaitTermination(20, TimeUnit.SECONDS)) {
                 LOG.warnf("%d sandboxes still being torn down at shutdown", live.size());
             }
+            Sandbox.deleteTree(imagesDir());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

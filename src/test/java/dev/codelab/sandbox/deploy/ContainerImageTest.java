@@ -18,6 +18,7 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,8 +176,11 @@ class ContainerImageTest {
         Process build = new ProcessBuilder("bash", script.toString())
                 .directory(script.getParent().getParent().toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .start();
+        // Forwarded line by line (not inherited: the fork's own stdout belongs to surefire).
+        try (BufferedReader output = build.inputReader()) {
+            output.lines().forEach(line -> System.out.println("[build-image] " + line));
+        }
         if (!build.waitFor(30, TimeUnit.MINUTES)) {
             build.destroyForcibly();
             fail("deploy/build-image.sh did not finish within 30 minutes");
