@@ -11,6 +11,7 @@ import dev.codelab.sandbox.sandbox.FrameReader;
 import dev.codelab.sandbox.sandbox.FrameReader.Frame;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxUsage;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import org.jboss.logging.Logger;
 
@@ -33,10 +34,12 @@ final class ExecutionRun {
     private static final Logger LOG = Logger.getLogger(ExecutionRun.class);
     private static final long EXIT_GRACE_MS = 5_000;
 
-    private record FilesFrame(List<OutputFile> files, List<OmittedFile> omitted) {
+    @RegisterForReflection
+    record FilesFrame(List<OutputFile> files, List<OmittedFile> omitted) {
     }
 
-    private record ExitFrame(Integer exitCode, String limit) {
+    @RegisterForReflection
+    record ExitFrame(Integer exitCode, String limit) {
     }
 
     private final String id;

@@ -15,6 +15,7 @@ import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -47,6 +48,7 @@ public class RuntimeProbe {
     }
 
     /** Versions found by the canary, shown by GET /v1/runtimes. */
+    @RegisterForReflection
     public record Versions(String version, Map<String, String> packages) {
     }
 
