@@ -5,7 +5,7 @@ MVN ?= mvn -B
 PORT ?= 8080
 ROOTFS = $(shell runsc/python-rootfs.sh)
 
-.PHONY: setup rootfs build run test k8s deploy bench clean
+.PHONY: setup rootfs build run test k8s image image-native deploy bench clean
 
 setup:
 	@runsc/install-runsc.sh
@@ -20,8 +20,18 @@ build:
 run: rootfs build
 	CODELAB_PYTHON_ROOTFS=$(ROOTFS) java -Dquarkus.http.port=$(PORT) -jar target/quarkus-app/quarkus-run.jar
 
-test: rootfs k8s
-	CODELAB_PYTHON_ROOTFS=$(ROOTFS) $(MVN) test
+# Unit and @QuarkusTest suites against real runsc sandboxes, the manifests, and the container image
+# under a real Docker engine (ContainerImageTest; the image is built first by `image`).
+test: rootfs k8s image
+	CODELAB_PYTHON_ROOTFS=$(ROOTFS) $(MVN) test -Dcodelab.image.build=false
+
+# Container image codelab-sandbox:latest from local images only (deploy/README.md says how to run it).
+image: rootfs
+	deploy/build-image.sh
+
+# Needs a local builder image with Mandrel/GraalVM and Maven: make image-native BUILDER_IMAGE=...
+image-native:
+	BUILDER_IMAGE=$(BUILDER_IMAGE) deploy/build-image.sh --native
 
 # Renders the kustomize base and overlays and validates every object against the Kubernetes schemas, offline.
 k8s:

@@ -39,7 +39,9 @@ cleanup() {
 trap cleanup EXIT
 
 echo "make-base-image: debootstrap bookworm minbase into $work (a few minutes)" >&2
-debootstrap --variant=minbase bookworm "$root" $mirror >&2
+# Its log is long: kept aside, shown only when it fails.
+debootstrap --variant=minbase bookworm "$root" ${mirror:+"$mirror"} >"$work/debootstrap.log" 2>&1 \
+  || { tail -n 30 "$work/debootstrap.log" >&2; echo "make-base-image: debootstrap failed" >&2; exit 1; }
 
 # apt sources inside: the same mirror, plus backports (for a 2024 runsc) and security (JRE fixes).
 if [ -n "$mirror" ]; then
@@ -47,7 +49,7 @@ if [ -n "$mirror" ]; then
     echo "deb $mirror bookworm main"
     echo "deb $mirror bookworm-updates main"
     echo "deb $mirror bookworm-backports main"
-    [ -n "$security" ] && echo "deb $security bookworm-security main"
+    if [ -n "$security" ]; then echo "deb $security bookworm-security main"; fi
   } > "$root/etc/apt/sources.list"
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"          # name resolution for apt, removed below
@@ -61,7 +63,7 @@ in_root apt-get -o Dpkg::Use-Pty=0 install -y -qq --no-install-recommends $packa
 # runsc from bookworm-backports when the mirror has it (checkpoint compression, directfs), else bookworm's.
 in_root apt-get -o Dpkg::Use-Pty=0 install -y -qq --no-install-recommends -t bookworm-backports runsc >&2 \
   || in_root apt-get -o Dpkg::Use-Pty=0 install -y -qq --no-install-recommends runsc >&2
-in_root runsc --version | head -n1 >&2
+in_root runsc --version | sed -n 1p >&2           # sed, not head: no SIGPIPE under pipefail
 
 umount "$root/proc"
 # Trim what a container never needs.
@@ -74,5 +76,8 @@ echo "make-base-image: importing $image" >&2
 change=(--change "LABEL dev.codelab.recipe=$recipe"
         --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8"
         --change 'ENTRYPOINT ["/usr/bin/tini", "--"]')
+previous=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
 tar -C "$root" --numeric-owner -c . | docker import "${change[@]}" - "$image" >/dev/null
+# The base this one replaced, now untagged (kept while an image built on it still exists).
+[ -z "$previous" ] || docker image rm "$previous" >/dev/null 2>&1 || true
 docker image ls "$image" >&2

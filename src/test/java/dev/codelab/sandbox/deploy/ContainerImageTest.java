@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.output.ToStringConsumer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
@@ -53,6 +54,7 @@ class ContainerImageTest {
     static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
     static final ObjectMapper JSON = new ObjectMapper();
 
+    static final ToStringConsumer LOGS = new ToStringConsumer();
     static GenericContainer<?> container;
     static RequestSpecification api;
 
@@ -66,6 +68,7 @@ class ContainerImageTest {
                 .withImagePullPolicy(name -> false)
                 .withEnv("CODELAB_SANDBOX_CGROUP_PARENT", CGROUP_PARENT)
                 .withExposedPorts(8080)
+                .withLogConsumer(LOGS)
                 // The smallest set that works (deploy/README.md): no --privileged, no host cgroup tree.
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
                         .withCapDrop(Capability.ALL)
@@ -77,8 +80,7 @@ class ContainerImageTest {
         try {
             container.start();
         } catch (RuntimeException e) {
-            String logs = container.getContainerId() == null ? "(no container)" : container.getLogs();
-            throw new AssertionError("the container did not become ready; its log:\n" + tail(logs, 60), e);
+            throw new AssertionError("the container did not become ready; its log:\n" + tail(LOGS.toUtf8String(), 60), e);
         }
         api = new RequestSpecBuilder()
                 .setBaseUri("http://" + container.getHost())
