@@ -4,11 +4,15 @@ import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.sandbox.Sandbox;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
 /** One language's checkpoint image and the sandboxes restored from it that wait for a run. */
 final class RuntimePool {
+
+    /** How long a language whose image could not be made waits before trying again. */
+    private static final Duration IMAGE_RETRY = Duration.ofSeconds(30);
 
     private record Waiting(Sandbox sandbox, long memoryBytes) {
     }
@@ -19,6 +23,7 @@ final class RuntimePool {
     private volatile boolean imageReady;
     private volatile String problem;
     private int restoreFailures;
+    private long nextImageAttemptNanos;
     private long typicalMemory = 128L * 1024 * 1024;
 
     RuntimePool(LanguageRuntime runtime, Path imageDir) {
@@ -50,9 +55,23 @@ final class RuntimePool {
         }
     }
 
-    void imageFailed(String why) {
+    /** Making the image failed: runs start cold, and the filler tries again after a while. */
+    synchronized void imageFailed(String why) {
         imageReady = false;
         problem = "checkpoint failed: " + why;
+        nextImageAttemptNanos = System.nanoTime() + IMAGE_RETRY.toNanos();
+    }
+
+    /** Restores from the image keep failing: runs start cold, and the filler makes a new image now. */
+    synchronized void restoresFailing() {
+        imageReady = false;
+        problem = "restores from the checkpoint image failed";
+        restoreFailures = 0;
+        nextImageAttemptNanos = System.nanoTime();
+    }
+
+    synchronized boolean dueForNewImage() {
+        return !imageReady && System.nanoTime() >= nextImageAttemptNanos;
     }
 
     synchronized void restoreSucceeded() {

@@ -129,10 +129,11 @@ public class WarmPool {
         } catch (IOException e) {
             metrics.restoreFailed();
             LOG.warnf("%s restore failed: %s", pool.runtime().language(), e.getMessage());
-            if (pool.restoreFailed() >= config.restoreFailuresBeforeRebuild()) {
-                LOG.warnf("%s: %d restores failed in a row; making the checkpoint image again",
+            if (pool.restoreFailed() == config.restoreFailuresBeforeRebuild()) {
+                LOG.warnf("%s: %d restores failed in a row; the checkpoint image will be made again",
                         pool.runtime().language(), config.restoreFailuresBeforeRebuild());
-                checkpoint(pool);
+                pool.restoresFailing();
+                wakeFiller();
             }
             return null;
         } catch (InterruptedException e) {
@@ -147,6 +148,9 @@ public class WarmPool {
         while (running) {
             boolean restoredOne = false;
             for (RuntimePool pool : pools.values()) {
+                if (pool.dueForNewImage()) {
+                    checkpoint(pool); // only this thread remakes images, so never two at once
+                }
                 if (pool.imageReady() && pool.size() < config.size() && heldMemory() + pool.typicalMemory() <= budget) {
                     Sandbox sandbox = restore(pool);
                     if (sandbox != null) {
