@@ -98,17 +98,17 @@ public class Sandboxes {
             throws IOException, InterruptedException {
         Sandbox sandbox = create("codelab-warm-" + UUID.randomUUID(), null);
         launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir), true, false);
-        boolean warmed = false;
+        boolean warmed;
         try {
             warmed = sandbox.warmUp(10_000);
-        } finally {
-            if (!warmed) {
-                String why = sandbox.diagnostics();
-                release(sandbox);
-                if (!Thread.currentThread().isInterrupted()) {
-                    throw new IOException("runsc restore failed: " + why);
-                }
-            }
+        } catch (InterruptedException e) {
+            release(sandbox); // shutting down
+            throw e;
+        }
+        if (!warmed) {
+            String why = sandbox.diagnostics();
+            release(sandbox);
+            throw new IOException("runsc restore failed: " + why);
         }
         return sandbox;
     }
