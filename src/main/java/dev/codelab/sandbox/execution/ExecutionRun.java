@@ -98,7 +98,7 @@ final class ExecutionRun {
         long wallMs = (System.nanoTime() - startNanos) / 1_000_000;
         finishOutput();
         SandboxUsage usage = sandbox.usage();
-        boolean oom = sandbox.oomKilled();
+        boolean oom = exit.exitCode() == null && sandbox.oomKilled(); // only a run that did not finish was killed
         if (exit.exitCode() == null && !timedOut.getAsBoolean() && !oom) {
             LOG.debugf("run %s: runner ended without reporting (rc %d): %s", id, processExit, sandbox.diagnostics());
         }

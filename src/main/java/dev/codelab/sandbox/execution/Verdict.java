@@ -24,12 +24,14 @@ record Verdict(ExecutionStatus status, Integer exitCode, String signal) {
         } else if (exitCode == null && seen.processExitCode() >= 0) {
             exitCode = seen.processExitCode();
         }
+        // A runner that sent its exit frame finished on its own: a timer or OOM kill after it changes nothing.
+        boolean reported = seen.runnerExitCode() != null;
         ExecutionStatus status;
-        if (seen.timedOut()) {
+        if (seen.timedOut() && !reported) {
             status = ExecutionStatus.TIMEOUT;
         } else if (seen.outputLimited()) {
             status = ExecutionStatus.OUTPUT_LIMIT;
-        } else if (seen.oomKilled() || "memory".equals(seen.runnerLimit())) {
+        } else if ((seen.oomKilled() && !reported) || "memory".equals(seen.runnerLimit())) {
             status = ExecutionStatus.MEMORY_LIMIT;
         } else if ("pids".equals(seen.runnerLimit())) {
             status = ExecutionStatus.PROCESS_LIMIT;

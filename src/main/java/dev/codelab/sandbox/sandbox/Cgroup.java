@@ -66,12 +66,15 @@ public final class Cgroup {
         return read("memory", "memory.usage_in_bytes");
     }
 
-    /** True when the kernel's OOM killer acted in this cgroup. */
+    /**
+     * True when the kernel's OOM killer acted in this cgroup. Kernels before 4.13 have no oom_kill
+     * count; there, hitting the limit at all (failcnt) is the best sign there is.
+     */
     public boolean oomKilled() {
         try {
             for (String line : Files.readAllLines(dir("memory").resolve("memory.oom_control"))) {
-                if (line.startsWith("oom_kill ") && Long.parseLong(line.substring(9).trim()) > 0) {
-                    return true;
+                if (line.startsWith("oom_kill ")) {
+                    return Long.parseLong(line.substring(9).trim()) > 0;
                 }
             }
         } catch (IOException | NumberFormatException e) {

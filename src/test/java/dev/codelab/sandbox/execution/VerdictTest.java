@@ -42,6 +42,12 @@ class VerdictTest {
     }
 
     @Test
+    void aRunThatReportedItsExitIsNotTurnedIntoAKillAfterwards() {
+        assertEquals(ExecutionStatus.OK, of(true, false, true, null, 0, 0, false).status());
+        assertEquals(ExecutionStatus.ERROR, of(true, false, true, null, 2, 2, false).status());
+    }
+
+    @Test
     void oomOrAMemoryErrorIsAMemoryLimit() {
         assertEquals(ExecutionStatus.MEMORY_LIMIT, of(false, false, true, null, null, 137, false).status());
         assertEquals(ExecutionStatus.MEMORY_LIMIT, of(false, false, false, "memory", 1, 1, false).status());
