@@ -12,7 +12,11 @@ if [ -f "$target/complete" ]; then echo "$target/rootfs"; exit 0; fi
 [ "$(id -u)" = 0 ] || { echo "python-rootfs: building the image needs root" >&2; exit 1; }
 command -v debootstrap >/dev/null || "$here/install-runsc.sh" >&2
 
+# The data-science stack a CodeLab course imports. Only numpy/pandas/matplotlib are preloaded into the
+# warm checkpoint; the rest imports on demand. IPython is here for IPython.display objects.
 packages=python3,python3-numpy,python3-pandas,python3-matplotlib,python3-pil,fonts-dejavu-core
+packages+=,python3-scipy,python3-sympy,python3-sklearn,python3-seaborn,python3-statsmodels
+packages+=,python3-openpyxl,python3-networkx,python3-bs4,python3-tabulate,python3-ipython
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
