@@ -1,5 +1,5 @@
 """Matplotlib backend for the sandbox: Agg rendering, and plt.show() sends every open
-figure to the service as a PNG frame (then closes it), as a notebook would display it."""
+figure to the supervisor as a PNG frame (then closes it), as a notebook would display it."""
 from matplotlib.backend_bases import _Backend
 from matplotlib.backends.backend_agg import FigureCanvasAgg, _BackendAgg
 
@@ -10,5 +10,5 @@ class _BackendCodelab(_BackendAgg):
 
     @staticmethod
     def show(*args, **kwargs):
-        import codelab_runner
-        codelab_runner.send_open_figures()
+        import codelab_program
+        codelab_program.send_open_figures()

@@ -72,5 +72,8 @@ public interface ExecutionConfig {
 
         @WithDefault("16777216")
         long figuresBytes();
+
+        @WithDefault("256")
+        int displays();
     }
 }

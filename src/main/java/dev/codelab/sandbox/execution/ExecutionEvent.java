@@ -41,6 +41,16 @@ public sealed interface ExecutionEvent {
         }
     }
 
+    record Display(ExecutionResult.Display display) implements ExecutionEvent {
+        public String type() {
+            return "display";
+        }
+
+        public Object data() {
+            return display;
+        }
+    }
+
     record Done(ExecutionResult result) implements ExecutionEvent {
         public String type() {
             return "done";

@@ -24,8 +24,12 @@ public record ExecutionResult(
         @JsonInclude(JsonInclude.Include.NON_NULL) String stdout,
         @JsonInclude(JsonInclude.Include.NON_NULL) String stderr,
         @Schema(description = "true when the output passed outputBytes and was cut") boolean truncated,
-        @Schema(description = "the last expression's value as a notebook shows it: text/plain (repr), and text/html"
-                + " where it has _repr_html_ (a DataFrame); null otherwise") Map<String, String> result,
+        @Schema(description = "the last expression's value as a notebook shows it: a mime bundle with text/plain"
+                + " (repr) and every form the value offers through the IPython display protocol (text/html,"
+                + " text/markdown, image/svg+xml, image/png, image/jpeg, text/latex, application/json; binary ones"
+                + " base64); null otherwise") Map<String, Object> result,
+        @Schema(description = "every display() call of the program, in order, each {data: mime bundle}")
+        List<Display> displays,
         @Schema(description = "matplotlib figures, in order: each plt.show() and every figure left open")
         List<Figure> figures,
         @Schema(description = "regular files created or changed under /workspace, content in base64")
@@ -38,11 +42,16 @@ public record ExecutionResult(
 
     public ExecutionResult withOutput(String stdout, String stderr) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
-                figures, files, filesOmitted, usage, startedAt, finishedAt);
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt);
     }
 
     @RegisterForReflection
     public record Figure(String mimeType, String data) {
+    }
+
+    /** One display() of the program: a mime bundle as for result. */
+    @RegisterForReflection
+    public record Display(Map<String, Object> data) {
     }
 
     /** A file the program created or changed under /workspace; content is base64. */
@@ -56,8 +65,8 @@ public record ExecutionResult(
     }
 
     /**
-     * Measured from the host cgroup, not reported by the program; {@code outputBytes} counts stdout
-     * and stderr as sent; {@code sandboxStart} says how the sandbox started: warm (from the pool),
+     * Measured from the host cgroup, not reported by the program; {@code outputBytes} counts stdout,
+     * stderr, result, displays and figures as sent; {@code sandboxStart} says how the sandbox started: warm (from the pool),
      * restored (on demand) or cold.
      */
     @RegisterForReflection

@@ -1,17 +1,13 @@
 package dev.codelab.sandbox.execution;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.execution.ExecutionEvent.Stream;
+import dev.codelab.sandbox.execution.ExecutionResult.Display;
 import dev.codelab.sandbox.execution.ExecutionResult.Figure;
-import dev.codelab.sandbox.execution.ExecutionResult.OmittedFile;
-import dev.codelab.sandbox.execution.ExecutionResult.OutputFile;
 import dev.codelab.sandbox.pool.StartMode;
 import dev.codelab.sandbox.sandbox.FrameReader;
-import dev.codelab.sandbox.sandbox.FrameReader.Frame;
+import dev.codelab.sandbox.sandbox.FrameReader.Header;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxUsage;
-import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import org.jboss.logging.Logger;
 
@@ -19,156 +15,211 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /**
- * Drives one sandbox from request to verdict on a worker thread: sends the request, turns the
- * runner's frames into events as they arrive, enforces the output cap, and ends with Done.
+ * One run on one sandbox, on a worker thread: sends the request, turns the supervisor's frames
+ * into events as they arrive (each checked, and counted against outputBytes), and ends with Done.
+ * Its {@link RunLife} decides how it ended; it holds the run until the sandbox is gone.
  */
 final class ExecutionRun {
 
     private static final Logger LOG = Logger.getLogger(ExecutionRun.class);
-    private static final long EXIT_GRACE_MS = 5_000;
-
-    @RegisterForReflection
-    record FilesFrame(List<OutputFile> files, List<OmittedFile> omitted) {
-    }
-
-    @RegisterForReflection
-    record ExitFrame(Integer exitCode, String limit) {
-    }
+    private static final long EXIT_GRACE_MS = 2_000;
+    private static final int EXIT_FRAME_BYTES = 4096;
+    private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     private final String id;
     private final ExecutionPlan plan;
+    private final Sandbox sandbox;
+    private final StartMode startMode;
     private final ExecutionConfig.Output caps;
-    private final ObjectMapper json;
+    private final SandboxOutput checks;
     private final MultiEmitter<? super ExecutionEvent> emitter;
+    private final RunLife life;
     private final Map<Stream, Utf8Stream> decoders = new EnumMap<>(Stream.class);
     private final List<Figure> figures = new ArrayList<>();
+    private final List<Display> displays = new ArrayList<>();
+    private final StringBuilder serviceNotes = new StringBuilder();
     private long outputBytes;
     private long figureBytes;
-    private boolean outputLimited;
-    private boolean protocolError;
-    private Map<String, String> result;
-    private FilesFrame files = new FilesFrame(List.of(), List.of());
-    private ExitFrame exit = new ExitFrame(null, null);
+    private Map<String, Object> result;
+    private SandboxOutput.FilesFrame files = new SandboxOutput.FilesFrame(List.of(), List.of());
+    private ExitReport report;
 
-    ExecutionRun(String id, ExecutionPlan plan, ExecutionConfig.Output caps, ObjectMapper json,
-                 MultiEmitter<? super ExecutionEvent> emitter) {
+    ExecutionRun(String id, ExecutionPlan plan, Sandbox sandbox, StartMode startMode, ExecutionConfig.Output caps,
+                 SandboxOutput checks, MultiEmitter<? super ExecutionEvent> emitter) {
         this.id = id;
         this.plan = plan;
+        this.sandbox = sandbox;
+        this.startMode = startMode;
         this.caps = caps;
-        this.json = json;
+        this.checks = checks;
         this.emitter = emitter;
+        this.life = new RunLife(sandbox::kill);
         decoders.put(Stream.STDOUT, new Utf8Stream());
         decoders.put(Stream.STDERR, new Utf8Stream());
     }
 
-    /** Sends the request, forwards frames until the sandbox ends, and returns the verdict. */
-    ExecutionResult drive(Sandbox sandbox, StartMode startMode, byte[] request, Instant startedAt, long startNanos,
-                          BooleanSupplier timedOut) throws InterruptedException {
+    /** Runs to the end, emits Done, and returns once the sandbox is gone. */
+    ExecutionResult run(byte[] request) throws InterruptedException {
+        Instant startedAt = Instant.now();
+        long startNanos = System.nanoTime();
+        emitter.onTermination(() -> life.end(RunEnding.CANCELLED)); // after Done: already ended, no effect
+        if (emitter.isCancelled()) {
+            life.end(RunEnding.CANCELLED); // the client left while the sandbox was starting
+        }
+        life.startTimer(plan.limits().timeoutMs());
+        try {
+            emitter.emit(new ExecutionEvent.Started(id));
+            send(request);
+            readFrames();
+            if (report == null) {
+                sandbox.awaitExit(EXIT_GRACE_MS); // ended without a report: let it finish dying first
+            }
+            life.end(report != null ? RunEnding.EXITED : RunEnding.SANDBOX_ENDED);
+            ExecutionResult result = result(startedAt, (System.nanoTime() - startNanos) / 1_000_000);
+            emitter.emit(new ExecutionEvent.Done(result));
+            return result;
+        } finally {
+            sandbox.awaitExit(EXIT_GRACE_MS); // the run holds its timer and slot until its sandbox is gone
+            life.close();
+        }
+    }
+
+    private void send(byte[] request) {
         try (OutputStream stdin = sandbox.input()) {
             stdin.write(request);
             stdin.write('\n');
         } catch (IOException e) {
-            LOG.debugf("run %s: the runner closed its stdin early: %s", id, e.getMessage());
+            LOG.debugf("run %s: the supervisor closed its stdin early: %s", id, e.getMessage());
         }
+    }
+
+    /** Frames until the exit report, the end of the stream, or an ending decided elsewhere. */
+    private void readFrames() {
         FrameReader reader = sandbox.frames();
         try {
-            // The exit frame is the runner's last word: answer then, without waiting for the sandbox to end.
-            for (Frame frame = reader.next(); frame != null && !outputLimited && exit.exitCode() == null;
-                 frame = reader.next()) {
-                accept(frame, sandbox);
+            for (Header header = reader.next(); header != null && !life.ended(); header = reader.next()) {
+                if (!accept(header, reader) || report != null) {
+                    return;
+                }
             }
         } catch (FrameReader.ProtocolException e) {
-            protocolError = true;
-            LOG.infof("run %s: runner protocol broken (%s); stopping the sandbox", id, e.getMessage());
-            sandbox.kill();
+            broken(e.getMessage());
         } catch (IOException e) {
             LOG.debugf("run %s: reading frames ended: %s", id, e.getMessage());
-        }
-        if (outputLimited) {
-            sandbox.kill();
-        }
-        int processExit = exit.exitCode() != null ? exit.exitCode() : sandbox.awaitExit(EXIT_GRACE_MS);
-        long wallMs = (System.nanoTime() - startNanos) / 1_000_000;
-        finishOutput();
-        SandboxUsage usage = sandbox.usage();
-        boolean oom = exit.exitCode() == null && sandbox.oomKilled(); // only a run that did not finish was killed
-        if (exit.exitCode() == null && !timedOut.getAsBoolean() && !oom) {
-            LOG.debugf("run %s: runner ended without reporting (rc %d): %s", id, processExit, sandbox.diagnostics());
-        }
-        Verdict verdict = Verdict.of(new Verdict.Observed(timedOut.getAsBoolean(), outputLimited, oom,
-                exit.limit(), exit.exitCode(), processExit, protocolError));
-        return new ExecutionResult(id, plan.runtime().language(), verdict.status(), verdict.exitCode(),
-                verdict.signal(), null, null, outputLimited, result, List.copyOf(figures),
-                files.files() == null ? List.of() : files.files(),
-                files.omitted() == null ? List.of() : files.omitted(),
-                new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes(), outputBytes, startMode),
-                startedAt, Instant.now());
-    }
-
-    private void accept(Frame frame, Sandbox sandbox) throws IOException {
-        switch (frame.type()) {
-            case STDOUT -> output(Stream.STDOUT, frame.payload(), sandbox);
-            case STDERR -> output(Stream.STDERR, frame.payload(), sandbox);
-            case FIGURE -> figure(frame.payload());
-            case RESULT -> result = parse(frame, new TypeReference<Map<String, String>>() { });
-            case FILES -> files = checkedFiles(parse(frame, new TypeReference<FilesFrame>() { }));
-            case EXIT -> exit = parse(frame, new TypeReference<ExitFrame>() { });
+        } catch (SandboxOutput.Invalid e) {
+            broken(e.getMessage());
         }
     }
 
-    private void output(Stream stream, byte[] bytes, Sandbox sandbox) {
-        long room = plan.limits().outputBytes() - outputBytes;
-        int length = (int) Math.min(bytes.length, room);
+    /** Takes one frame; false when the run cannot go on. */
+    private boolean accept(Header header, FrameReader reader) throws IOException, SandboxOutput.Invalid {
+        boolean counted = header.type() == FrameReader.Type.FIGURE || header.type() == FrameReader.Type.RESULT
+                || header.type() == FrameReader.Type.DISPLAY;
+        if (counted && header.length() > budgetLeft()) {
+            life.end(RunEnding.OUTPUT_LIMITED); // the payload is not even read
+            return false;
+        }
+        if ((header.type() == FrameReader.Type.EXIT && header.length() > EXIT_FRAME_BYTES)
+                || header.type() == FrameReader.Type.WARMED) {
+            throw new SandboxOutput.Invalid("an unexpected " + header.type() + " frame");
+        }
+        byte[] payload = reader.payload(header);
+        if (payload == null) {
+            return false;
+        }
+        switch (header.type()) {
+            case STDOUT -> output(Stream.STDOUT, payload);
+            case STDERR -> output(Stream.STDERR, payload);
+            case FIGURE -> figure(payload);
+            case RESULT -> {
+                if (result != null) {
+                    throw new SandboxOutput.Invalid("a second result");
+                }
+                result = checks.bundle(payload);
+                outputBytes += payload.length;
+            }
+            case DISPLAY -> display(payload);
+            case FILES -> files = checks.files(payload);
+            case EXIT -> report = checks.exit(payload);
+            default -> throw new SandboxOutput.Invalid("an unexpected " + header.type() + " frame");
+        }
+        return !life.ended();
+    }
+
+    private long budgetLeft() {
+        return plan.limits().outputBytes() - outputBytes;
+    }
+
+    private void output(Stream stream, byte[] bytes) {
+        int length = (int) Math.min(bytes.length, budgetLeft());
         outputBytes += length;
         String text = decoders.get(stream).decode(bytes, length);
         if (!text.isEmpty()) {
             emitter.emit(new ExecutionEvent.Output(stream, text));
         }
         if (length < bytes.length) {
-            outputLimited = true;
-            sandbox.kill();
+            life.end(RunEnding.OUTPUT_LIMITED);
         }
     }
 
-    private void figure(byte[] png) {
+    private void figure(byte[] png) throws SandboxOutput.Invalid {
+        if (png.length < PNG_MAGIC.length || !Arrays.equals(png, 0, PNG_MAGIC.length, PNG_MAGIC, 0, PNG_MAGIC.length)) {
+            throw new SandboxOutput.Invalid("a figure that is not a PNG");
+        }
         if (figures.size() >= caps.figures() || figureBytes + png.length > caps.figuresBytes()) {
             LOG.debugf("run %s: figure over the cap dropped", id);
             return;
         }
         figureBytes += png.length;
+        outputBytes += png.length;
         Figure figure = new Figure("image/png", Base64.getEncoder().encodeToString(png));
         figures.add(figure);
         emitter.emit(new ExecutionEvent.Figure(figure));
     }
 
-    private FilesFrame checkedFiles(FilesFrame frame) throws FrameReader.ProtocolException {
-        long total = 0;
-        for (OutputFile file : frame.files() == null ? List.<OutputFile>of() : frame.files()) {
-            total += file.size();
-            if (file.path() == null || file.content() == null || total > caps.filesBytes()) {
-                throw new FrameReader.ProtocolException("files frame over its caps");
-            }
+    private void display(byte[] payload) throws SandboxOutput.Invalid {
+        Display display = new Display(checks.bundle(payload));
+        if (displays.size() >= caps.displays()) {
+            LOG.debugf("run %s: display over the cap dropped", id);
+            return;
         }
-        return frame;
+        outputBytes += payload.length;
+        displays.add(display);
+        emitter.emit(new ExecutionEvent.Display(display));
     }
 
-    private <T> T parse(Frame frame, TypeReference<T> type) throws FrameReader.ProtocolException {
-        try {
-            T value = json.readValue(frame.payload(), type);
-            if (value == null) {
-                throw new FrameReader.ProtocolException("empty " + frame.type() + " frame");
-            }
-            return value;
-        } catch (IOException e) {
-            throw new FrameReader.ProtocolException("malformed " + frame.type() + " frame");
+    /** The sandbox broke the contract: the run ends as an error, and says so. */
+    private void broken(String what) {
+        LOG.infof("run %s: the sandbox sent %s; stopping it", id, what);
+        if (life.end(RunEnding.PROTOCOL_ERROR)) {
+            serviceNotes.append("codelab-sandbox: the run was stopped: the sandbox sent ").append(what).append('\n');
         }
+    }
+
+    private ExecutionResult result(Instant startedAt, long wallMs) {
+        finishOutput();
+        SandboxUsage usage = sandbox.usage();
+        boolean oomKilled = sandbox.oomKilled();
+        boolean memoryPressure = oomKilled || usage.memoryPeakBytes() * 2 >= plan.limits().memoryBytes();
+        Verdict verdict = Verdict.of(new Verdict.Facts(life.ending(), oomKilled, memoryPressure, report));
+        if (report != null && report.problem() != null) {
+            serviceNotes.append("codelab-sandbox: ").append(report.problem()).append('\n');
+        }
+        if (!serviceNotes.isEmpty()) {
+            emitter.emit(new ExecutionEvent.Output(Stream.STDERR, serviceNotes.toString()));
+        }
+        return new ExecutionResult(id, plan.runtime().language(), verdict.status(), verdict.exitCode(),
+                verdict.signal(), null, null, life.ending() == RunEnding.OUTPUT_LIMITED, result, List.copyOf(displays),
+                List.copyOf(figures), files.files(), files.omitted(),
+                new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes(), outputBytes, startMode),
+                startedAt, Instant.now());
     }
 
     private void finishOutput() {

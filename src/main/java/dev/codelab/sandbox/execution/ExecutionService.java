@@ -1,11 +1,9 @@
 package dev.codelab.sandbox.execution;
 
-import dev.codelab.sandbox.DaemonThreads;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.pool.AcquiredSandbox;
 import dev.codelab.sandbox.pool.SandboxSupply;
-import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
 import dev.codelab.sandbox.telemetry.ExecutionMetrics;
 import io.smallrye.mutiny.Multi;
@@ -16,17 +14,12 @@ import jakarta.enterprise.event.Event;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.time.Instant;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The one pipeline: a plan becomes a stream of events from a fresh sandbox. JSON responses
- * aggregate this stream; SSE and NDJSON forward it. Cancelling the stream kills the sandbox.
+ * aggregate this stream; SSE and NDJSON forward it. Cancelling the stream kills the sandbox. The
+ * stream completes only once the sandbox is gone, after its Done.
  */
 @ApplicationScoped
 public class ExecutionService {
@@ -37,18 +30,19 @@ public class ExecutionService {
     private final ExecutionConfig config;
     private final SandboxConfig sandboxConfig;
     private final ObjectMapper json;
+    private final SandboxOutput checks;
     private final ExecutionMetrics metrics;
     private final Event<ExecutionFinished> finishedEvents;
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("execution-timeouts"));
 
     ExecutionService(SandboxSupply supply, ExecutionConfig config, SandboxConfig sandboxConfig, ObjectMapper json,
                      ExecutionMetrics metrics, Event<ExecutionFinished> finishedEvents) {
-        this.finishedEvents = finishedEvents;
         this.supply = supply;
         this.config = config;
         this.sandboxConfig = sandboxConfig;
         this.json = json;
+        this.checks = new SandboxOutput(json, config.output());
         this.metrics = metrics;
+        this.finishedEvents = finishedEvents;
     }
 
     /** Events of one run; blocking sandbox I/O runs on a worker thread, never the event loop. */
@@ -62,7 +56,8 @@ public class ExecutionService {
         byte[] request;
         AcquiredSandbox acquired;
         try {
-            request = json.writeValueAsBytes(RunnerRequest.of(plan, config.output(), sandboxConfig.openFiles()));
+            request = json.writeValueAsBytes(RunnerRequest.of(plan, config.output(), sandboxConfig.openFiles(),
+                    sandboxConfig.maxFrameBytes()));
             acquired = supply.acquire(id, plan.runtime(), plan.limits());
         } catch (JsonProcessingException e) {
             emitter.fail(e);
@@ -72,31 +67,11 @@ public class ExecutionService {
             emitter.fail(new SandboxUnavailableException("the sandbox could not be started"));
             return;
         }
-        Sandbox sandbox = acquired.sandbox();
-        Instant startedAt = Instant.now();
-        long startNanos = System.nanoTime();
-        AtomicBoolean finished = new AtomicBoolean();
-        AtomicBoolean timedOut = new AtomicBoolean();
-        emitter.onTermination(() -> {
-            if (!finished.get()) {
-                sandbox.kill();
-            }
-        });
-        if (emitter.isCancelled()) {
-            sandbox.kill(); // the client left while the sandbox was starting
-        }
-        ScheduledFuture<?> timer = timers.schedule(() -> {
-            timedOut.set(true);
-            sandbox.kill();
-        }, plan.limits().timeoutMs(), TimeUnit.MILLISECONDS);
         metrics.started();
         try {
-            emitter.emit(new ExecutionEvent.Started(id));
-            ExecutionResult result = new ExecutionRun(id, plan, config.output(), json, emitter)
-                    .drive(sandbox, acquired.mode(), request, startedAt, startNanos, timedOut::get);
-            finished.set(true);
+            ExecutionResult result = new ExecutionRun(id, plan, acquired.sandbox(), acquired.mode(), config.output(),
+                    checks, emitter).run(request);
             finishedEvents.fire(new ExecutionFinished(plan, result));
-            emitter.emit(new ExecutionEvent.Done(result));
             emitter.complete();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -105,7 +80,6 @@ public class ExecutionService {
             LOG.errorf(e, "run %s failed", id);
             emitter.fail(e);
         } finally {
-            timer.cancel(false);
             metrics.ended();
             supply.release(acquired);
         }

@@ -6,31 +6,37 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-/** The one JSON line the in-sandbox runner reads on stdin (see runsc/runner/codelab_runner.py). */
+/** The one JSON line the in-sandbox supervisor reads on stdin (see runsc/runner/codelab_supervisor.py). */
 @RegisterForReflection
 record RunnerRequest(String code, String stdin, List<File> files, Map<String, String> env, Limits limits,
-                     FilesOut filesOut) {
+                     FilesOut filesOut, RichOut richOut) {
 
     @RegisterForReflection
     record File(String path, String content) {
     }
 
-    /** Applied by the runner as rlimits before the code runs. */
+    /** Applied to the program as rlimits before the code runs; outputBytes lets a flood stop at its source. */
     @RegisterForReflection
-    record Limits(int pids, long fileBytes, int openFiles) {
+    record Limits(int pids, long fileBytes, int openFiles, long outputBytes) {
     }
 
-    /** Caps on the files the runner sends back. */
+    /** Caps on the files the supervisor sends back. */
     @RegisterForReflection
     record FilesOut(int maxDepth, int maxCount, long maxFileBytes, long maxTotalBytes) {
     }
 
-    static RunnerRequest of(ExecutionPlan plan, ExecutionConfig.Output output, int openFiles) {
+    /** Caps on the program's figures and displays, and on one frame of its display channel. */
+    @RegisterForReflection
+    record RichOut(int figures, long figuresBytes, int displays, int frameBytes) {
+    }
+
+    static RunnerRequest of(ExecutionPlan plan, ExecutionConfig.Output output, int openFiles, int frameBytes) {
         List<File> files = plan.files().stream()
                 .map(file -> new File(file.path(), Base64.getEncoder().encodeToString(file.content())))
                 .toList();
         return new RunnerRequest(plan.code(), plan.stdin(), files, plan.env(),
-                new Limits(plan.limits().pids(), plan.limits().diskBytes(), openFiles),
-                new FilesOut(output.fileDepth(), output.files(), output.fileBytes(), output.filesBytes()));
+                new Limits(plan.limits().pids(), plan.limits().diskBytes(), openFiles, plan.limits().outputBytes()),
+                new FilesOut(output.fileDepth(), output.files(), output.fileBytes(), output.filesBytes()),
+                new RichOut(output.figures(), output.figuresBytes(), output.displays(), frameBytes));
     }
 }

@@ -54,6 +54,6 @@ public class RuntimeCatalog {
         env.put("OMP_NUM_THREADS", "1");
         env.put("MKL_NUM_THREADS", "1");
         return new SandboxImage(config.rootfs().toAbsolutePath(),
-                List.of("/usr/bin/python3", "-B", "/opt/codelab/codelab_runner.py"), Map.copyOf(env));
+                List.of("/usr/bin/python3", "-B", "/opt/codelab/codelab_supervisor.py"), Map.copyOf(env));
     }
 }

@@ -6,14 +6,16 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Reads the runner's frames: a type byte, a 4-byte big-endian length, the payload. The runner
- * shares its process with user code, so every frame is checked: unknown types and oversized
- * lengths are a protocol error, and a frame cut short by the sandbox's end is just the end.
+ * Reads the supervisor's frames: a type byte, a 4-byte big-endian length, the payload. The
+ * sandbox is hostile ground, so the header comes first and alone: the caller decides from the
+ * declared length whether the payload is worth reading (a frame past the run's output budget is
+ * not). Unknown types and lengths past the largest frame are a protocol error; a frame cut short
+ * by the sandbox's end is just the end.
  */
 public final class FrameReader {
 
     public enum Type {
-        STDOUT('O'), STDERR('E'), FIGURE('F'), RESULT('R'), FILES('W'), EXIT('X'), WARMED('K');
+        STDOUT('O'), STDERR('E'), FIGURE('F'), RESULT('R'), DISPLAY('D'), FILES('W'), EXIT('X'), WARMED('K');
 
         private final char code;
 
@@ -31,7 +33,8 @@ public final class FrameReader {
         }
     }
 
-    public record Frame(Type type, byte[] payload) {
+    /** A frame's header: its type and the payload length it declares. */
+    public record Header(Type type, int length) {
     }
 
     /** The sandbox wrote something that is not a frame. */
@@ -49,8 +52,8 @@ public final class FrameReader {
         this.maxFrameBytes = maxFrameBytes;
     }
 
-    /** The next frame, or null at the end of the stream. */
-    public Frame next() throws IOException {
+    /** The next frame's header, or null at the end of the stream. */
+    public Header next() throws IOException {
         int code = in.read();
         if (code < 0) {
             return null;
@@ -64,10 +67,15 @@ public final class FrameReader {
             if (length < 0 || length > maxFrameBytes) {
                 throw new ProtocolException("frame of " + Integer.toUnsignedString(length) + " bytes");
             }
-            byte[] payload = in.readNBytes(length);
-            return payload.length == length ? new Frame(type, payload) : null;
+            return new Header(type, length);
         } catch (EOFException e) {
             return null;
         }
+    }
+
+    /** The payload that follows a header, or null when the stream ends before all of it. */
+    public byte[] payload(Header header) throws IOException {
+        byte[] payload = in.readNBytes(header.length());
+        return payload.length == header.length() ? payload : null;
     }
 }

@@ -7,12 +7,16 @@ import java.util.Map;
 
 /**
  * The OCI runtime spec of one sandbox. Everything a program can reach is listed here: a
- * read-only image, sized tmpfs mounts for writing, the runner mounted read-only, an unprivileged
- * user without capabilities, a fresh environment, rlimits and a seccomp profile.
+ * read-only image, sized tmpfs mounts for writing, the runner mounted read-only, a fresh
+ * environment, rlimits and a seccomp profile. The sandbox's first process is the supervisor
+ * (runsc/runner/codelab_supervisor.py): root inside gVisor with only the capabilities it needs to
+ * fork the program as uid 1000 with none, end its processes and read the files it leaves.
  */
 final class OciSpec {
 
-    static final int UID = 1000;
+    static final int SUPERVISOR_UID = 0;
+    private static final List<String> SUPERVISOR_CAPABILITIES = List.of(
+            "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL", "CAP_DAC_READ_SEARCH");
     static final String RUNNER_MOUNT = "/opt/codelab";
     static final String WORKSPACE = "/workspace";
     private static final int SHM_MB = 16;
@@ -27,14 +31,14 @@ final class OciSpec {
 
         Map<String, Object> process = new LinkedHashMap<>();
         process.put("terminal", false);
-        process.put("user", Map.of("uid", UID, "gid", UID));
+        process.put("user", Map.of("uid", SUPERVISOR_UID, "gid", SUPERVISOR_UID));
         process.put("args", image.command());
         process.put("env", env);
         process.put("cwd", WORKSPACE);
         List<String> none = List.of();
-        process.put("capabilities", Map.of("bounding", none, "effective", none, "inheritable", none,
-                "permitted", none, "ambient", none));
-        // A ceiling for the whole sandbox; the runner lowers them to the request's values.
+        process.put("capabilities", Map.of("bounding", SUPERVISOR_CAPABILITIES, "effective", SUPERVISOR_CAPABILITIES,
+                "permitted", SUPERVISOR_CAPABILITIES, "inheritable", none, "ambient", none));
+        // A ceiling for the whole sandbox; the supervisor lowers them to the request's values for the program.
         process.put("rlimits", List.of(
                 rlimit("RLIMIT_NOFILE", openFiles),
                 rlimit("RLIMIT_FSIZE", limits.diskBytes()),

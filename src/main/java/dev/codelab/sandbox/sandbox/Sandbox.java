@@ -97,8 +97,8 @@ public final class Sandbox {
             try {
                 process.getOutputStream().write(WARM_UP);
                 process.getOutputStream().flush();
-                FrameReader.Frame frame = frames.next();
-                return frame != null && frame.type() == FrameReader.Type.WARMED;
+                FrameReader.Header header = frames.next();
+                return header != null && header.type() == FrameReader.Type.WARMED && header.length() == 0;
             } catch (IOException e) {
                 return false;
             }

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeoutException;
 public class Sandboxes {
 
     private static final Logger LOG = Logger.getLogger(Sandboxes.class);
-    /** What the runner prints on stderr once --preload is done (runsc/runner/codelab_runner.py). */
+    /** What the runner prints on stderr once --preload is done (runsc/runner/codelab_supervisor.py). */
     private static final String READY_MARKER = "codelab-runner-ready";
     private static final long PREPARING_MEMORY_BYTES = 2048L * 1024 * 1024;
 
@@ -140,7 +140,7 @@ public class Sandboxes {
     }
 
     public boolean runnerPresent() {
-        return Files.isRegularFile(Path.of(runnerDir, "codelab_runner.py"));
+        return Files.isRegularFile(Path.of(runnerDir, "codelab_supervisor.py"));
     }
 
     /** Runs after the pool has handed back its waiting sandboxes (lower priorities run first). */

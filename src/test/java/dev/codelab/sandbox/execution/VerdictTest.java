@@ -5,61 +5,74 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+/** The status comes from the service's facts; the program's word can only name why it failed. */
 class VerdictTest {
 
-    private static Verdict of(boolean timedOut, boolean outputLimited, boolean oom, String limit, Integer runnerExit,
-                              int processExit, boolean protocolError) {
-        return Verdict.of(new Verdict.Observed(timedOut, outputLimited, oom, limit, runnerExit, processExit, protocolError));
+    private static Verdict exited(Integer exitCode, Integer signal, String limit, boolean oom, boolean pressure) {
+        return Verdict.of(new Verdict.Facts(RunEnding.EXITED, oom, pressure, new ExitReport(exitCode, signal, limit, null)));
+    }
+
+    private static Verdict ended(RunEnding ending, boolean oom, ExitReport report) {
+        return Verdict.of(new Verdict.Facts(ending, oom, oom, report));
     }
 
     @Test
     void aCleanExitIsOk() {
-        Verdict verdict = of(false, false, false, null, 0, 0, false);
+        Verdict verdict = exited(0, null, null, false, false);
         assertEquals(ExecutionStatus.OK, verdict.status());
         assertEquals(0, verdict.exitCode());
         assertNull(verdict.signal());
     }
 
     @Test
-    void theRunnersExitCodeWins() {
-        Verdict verdict = of(false, false, false, null, 3, 3, false);
+    void anotherExitCodeIsAnError() {
+        Verdict verdict = exited(3, null, null, false, false);
         assertEquals(ExecutionStatus.ERROR, verdict.status());
         assertEquals(3, verdict.exitCode());
     }
 
     @Test
     void aDeathBySignalHasNoExitCode() {
-        Verdict verdict = of(false, false, false, null, null, 128 + 11, false);
+        Verdict verdict = exited(null, 11, null, false, false);
         assertEquals(ExecutionStatus.ERROR, verdict.status());
         assertNull(verdict.exitCode());
         assertEquals("SIGSEGV", verdict.signal());
     }
 
     @Test
-    void theServicesOwnKillsComeFirst() {
-        assertEquals(ExecutionStatus.TIMEOUT, of(true, true, true, "pids", null, 137, false).status());
-        assertEquals(ExecutionStatus.OUTPUT_LIMIT, of(false, true, true, null, null, 137, false).status());
+    void theServicesOwnEndingsDecideWhateverWasReported() {
+        ExitReport clean = new ExitReport(0, null, null, null);
+        assertEquals(ExecutionStatus.TIMEOUT, ended(RunEnding.TIMED_OUT, true, clean).status());
+        assertEquals("SIGKILL", ended(RunEnding.TIMED_OUT, false, clean).signal());
+        assertEquals(ExecutionStatus.OUTPUT_LIMIT, ended(RunEnding.OUTPUT_LIMITED, true, clean).status());
+        assertEquals(ExecutionStatus.ERROR, ended(RunEnding.PROTOCOL_ERROR, false, clean).status());
+        assertEquals(ExecutionStatus.ERROR, ended(RunEnding.CANCELLED, false, null).status());
     }
 
     @Test
-    void aRunThatReportedItsExitIsNotTurnedIntoAKillAfterwards() {
-        assertEquals(ExecutionStatus.OK, of(true, false, true, null, 0, 0, false).status());
-        assertEquals(ExecutionStatus.ERROR, of(true, false, true, null, 2, 2, false).status());
+    void aSandboxThatEndsWithoutAReportIsAnErrorOrItsOom() {
+        assertEquals(ExecutionStatus.ERROR, ended(RunEnding.SANDBOX_ENDED, false, null).status());
+        assertEquals(ExecutionStatus.MEMORY_LIMIT, ended(RunEnding.SANDBOX_ENDED, true, null).status());
     }
 
     @Test
-    void oomOrAMemoryErrorIsAMemoryLimit() {
-        assertEquals(ExecutionStatus.MEMORY_LIMIT, of(false, false, true, null, null, 137, false).status());
-        assertEquals(ExecutionStatus.MEMORY_LIMIT, of(false, false, false, "memory", 1, 1, false).status());
+    void aMemoryClaimCountsOnlyForAFailedRunUnderMemoryPressure() {
+        assertEquals(ExecutionStatus.MEMORY_LIMIT, exited(1, null, "memory", false, true).status());
+        assertEquals(ExecutionStatus.ERROR, exited(1, null, "memory", false, false).status());
+        assertEquals(ExecutionStatus.OK, exited(0, null, "memory", true, true).status());
+        assertEquals(ExecutionStatus.MEMORY_LIMIT, exited(null, 9, null, true, true).status());
     }
 
     @Test
-    void pidsExhaustionIsAProcessLimit() {
-        assertEquals(ExecutionStatus.PROCESS_LIMIT, of(false, false, false, "pids", 1, 1, false).status());
+    void aProcessLimitClaimNamesOnlyAFailure() {
+        assertEquals(ExecutionStatus.PROCESS_LIMIT, exited(1, null, "pids", false, false).status());
+        assertEquals(ExecutionStatus.OK, exited(0, null, "pids", false, false).status());
     }
 
     @Test
-    void aBrokenProtocolIsAnErrorEvenWithExitZero() {
-        assertEquals(ExecutionStatus.ERROR, of(false, false, false, null, 0, 0, true).status());
+    void aBrokenDisplayChannelIsAnErrorEvenWithExitZero() {
+        Verdict verdict = Verdict.of(new Verdict.Facts(RunEnding.EXITED, false, false,
+                new ExitReport(0, null, null, "the program sent a figure that is not a PNG")));
+        assertEquals(ExecutionStatus.ERROR, verdict.status());
     }
 }

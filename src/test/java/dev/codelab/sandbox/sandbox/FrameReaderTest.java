@@ -29,9 +29,9 @@ class FrameReaderTest {
         stream.write(frame('O', 2, "hi".getBytes()));
         stream.write(frame('X', 0, new byte[0]));
         FrameReader reader = new FrameReader(new ByteArrayInputStream(stream.toByteArray()), 1024);
-        FrameReader.Frame first = reader.next();
+        FrameReader.Header first = reader.next();
         assertEquals(FrameReader.Type.STDOUT, first.type());
-        assertArrayEquals("hi".getBytes(), first.payload());
+        assertArrayEquals("hi".getBytes(), reader.payload(first));
         assertEquals(FrameReader.Type.EXIT, reader.next().type());
         assertNull(reader.next());
     }
@@ -53,6 +53,15 @@ class FrameReaderTest {
     @Test
     void aFrameCutShortIsTheEnd() throws IOException {
         FrameReader reader = new FrameReader(new ByteArrayInputStream(frame('O', 10, "abc".getBytes())), 1024);
-        assertNull(reader.next());
+        assertNull(reader.payload(reader.next()));
+        assertNull(new FrameReader(new ByteArrayInputStream(new byte[] {'O', 0, 0}), 1024).next());
+    }
+
+    @Test
+    void theHeaderComesAloneSoAnOversizedPayloadNeedNotBeRead() throws IOException {
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(frame('R', 1000, new byte[0])), 1024);
+        FrameReader.Header header = reader.next();
+        assertEquals(FrameReader.Type.RESULT, header.type());
+        assertEquals(1000, header.length());
     }
 }

@@ -1,0 +1,379 @@
+"""In-sandbox supervisor: the only process that speaks for the run, and it never runs user code.
+
+At start it forks the program's process, which drops at once to an unprivileged uid (no
+capabilities, its own seccomp filter, none of the supervisor's descriptors) and imports the stack;
+a checkpoint takes both. It then reads one request (a JSON line) on stdin, hands it to the program,
+and reports on the frame channel (its stdout) what the program printed and produced, checked
+against the request's caps, and finally the exit status from its own waitpid.
+
+Frame: 1 type byte, 4-byte big-endian length, payload. To the host:
+  O stdout bytes   E stderr bytes   F figure PNG   R result bundle   D display bundle
+  W files JSON     X exit JSON      K warmed up (answer to a warm-up line, before any request)
+The program sends F/R/D (and L, a limit it says it hit) on a channel of its own (fd 3), which the
+supervisor reads as hostile input. The host checks everything again.
+
+The supervisor runs as root inside the sandbox with only the capabilities it needs to drop into
+the program's uid, end the program's processes and read the files it leaves (CAP_SETUID,
+CAP_SETGID, CAP_SETPCAP, CAP_KILL, CAP_DAC_READ_SEARCH); it is PID 1 and not dumpable, so the
+program can neither signal, trace nor open its descriptors.
+"""
+
+import ctypes
+import json
+import os
+import selectors
+import signal
+import struct
+import sys
+
+import codelab_workspace
+
+READY_MARKER = b"codelab-runner-ready\n"
+USER_ID = 1000
+PR_SET_DUMPABLE = 4
+HEADER = struct.Struct(">cI")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MIME_KEY_MAX = 100
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def send(kind, payload):
+    send_header(kind, len(payload))
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(1, view):]
+
+
+def send_header(kind, length):
+    view = memoryview(HEADER.pack(kind, length))
+    while view:
+        view = view[os.write(1, view):]
+
+
+def send_json(kind, value):
+    send(kind, json.dumps(value).encode())
+
+
+class Budget:
+    """The run's output budget (stdout, stderr, result, displays, figures together), kept here
+    as the host keeps it, so that a flood stops at the source."""
+
+    def __init__(self, total):
+        self.left = total
+
+    def take(self, size):
+        """True if size fits; takes it either way."""
+        self.left -= size
+        return self.left >= 0
+
+
+class OutputPipes:
+    """The program's stdout and stderr, forwarded as O and E frames."""
+
+    def __init__(self, program, budget):
+        self.kinds = {program.stdout_read: b"O", program.stderr_read: b"E"}
+        self.open = set(self.kinds)
+        self.budget = budget
+        for fd in self.kinds:
+            os.set_blocking(fd, False)
+
+    def forward(self, fd):
+        """Sends what the pipe holds now; False once it is closed or the budget is spent (the
+        host, counting the same bytes, then stops the run)."""
+        while fd in self.open:
+            data = read_some(fd)
+            if data is None:
+                return True
+            if not data:
+                self.open.discard(fd)
+                return False
+            send(self.kinds[fd], data)
+            if not self.budget.take(len(data)):
+                self.open.clear()
+                return False
+        return False
+
+    def flush(self):
+        """Forwards everything printed so far: output comes before the display that follows it."""
+        for fd in list(self.open):
+            self.forward(fd)
+
+
+class RichChannel:
+    """Parses the program's frames (F, R, D, L) and forwards the valid ones. Anything malformed
+    ends the program: its channel is its own to break, but never the supervisor's."""
+
+    def __init__(self, caps, budget, outputs, pids_limit):
+        self.caps, self.budget, self.outputs, self.pids_limit = caps, budget, outputs, pids_limit
+        self.buffer = bytearray()
+        self.figures = self.figure_bytes = self.displays = 0
+        self.claim = None
+        self.problem = None
+
+    def feed(self, data):
+        """Consumes bytes; False once the channel is broken or the budget is spent."""
+        self.buffer += data
+        while len(self.buffer) >= HEADER.size:
+            kind, length = HEADER.unpack_from(self.buffer)
+            if kind not in b"FRDL" or length > self.caps["frameBytes"]:
+                self.problem = "the program's display channel carried an invalid frame"
+                return False
+            if kind != b"L" and length > self.budget.left:
+                # Past the budget: the header alone tells the host, which stops the run there.
+                self.outputs.flush()
+                self.budget.take(length)
+                send_header(kind, length)
+                return False
+            if len(self.buffer) < HEADER.size + length:
+                return True
+            payload = bytes(self.buffer[HEADER.size:HEADER.size + length])
+            del self.buffer[:HEADER.size + length]
+            if not self.accept(kind, payload):
+                return False
+        return True
+
+    def accept(self, kind, payload):
+        if kind == b"L":
+            # A limit the program says it hit (MemoryError, EAGAIN from fork): kept only with
+            # evidence, and it can only name why a failed run failed, never make it succeed.
+            if payload == b"pids" and user_tasks() * 2 >= self.pids_limit:
+                self.claim = "pids"
+            elif payload == b"memory":
+                self.claim = "memory"
+            return True
+        if kind == b"F":
+            if not payload.startswith(PNG_MAGIC):
+                self.problem = "the program sent a figure that is not a PNG"
+                return False
+            if self.figures >= self.caps["figures"] or self.figure_bytes + len(payload) > self.caps["figuresBytes"]:
+                return True  # over the figure caps: dropped, as the host would
+            self.figures += 1
+            self.figure_bytes += len(payload)
+        else:
+            if not valid_bundle(payload):
+                self.problem = "the program sent a display that is not a mime bundle"
+                return False
+            if kind == b"D":
+                if self.displays >= self.caps["displays"]:
+                    return True
+                self.displays += 1
+        self.outputs.flush()
+        if not self.budget.take(len(payload)):
+            return False
+        send(kind, payload)
+        return True
+
+
+def valid_bundle(payload):
+    """A JSON object of mime type to string (application/json: any JSON), text/plain present."""
+    try:
+        bundle = json.loads(payload)
+    except ValueError:
+        return False
+    if not isinstance(bundle, dict) or not isinstance(bundle.get("text/plain"), str):
+        return False
+    for key, value in bundle.items():
+        if len(key) > MIME_KEY_MAX or key.count("/") != 1 or not key.isascii() or not key.isprintable():
+            return False
+        if key != "application/json" and not isinstance(value, str):
+            return False
+    return True
+
+
+class Program:
+    """The user program: a process forked when the sandbox starts, before anything is imported,
+    that drops to the program's uid at once, imports the stack (when preloading) and then waits
+    for its request. A single-use sandbox never forks at request time, so nothing is copied on
+    write (gVisor copies in 2 MiB units), and the supervisor stays a small interpreter."""
+
+    def __init__(self, preload):
+        self.stdin_read, self.stdin_write = os.pipe()
+        self.stdout_read, stdout_write = os.pipe()
+        self.stderr_read, stderr_write = os.pipe()
+        self.rich_read, rich_write = os.pipe()
+        request_read, self.request_write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            exit_code = 70
+            try:
+                import codelab_program
+                exit_code = codelab_program.serve(self.stdin_read, stdout_write, stderr_write, rich_write,
+                                                  request_read, USER_ID, preload)
+            finally:
+                os._exit(exit_code)
+        for fd in (self.stdin_read, stdout_write, stderr_write, rich_write, request_read):
+            os.close(fd)
+        self.status = None
+
+    def tell(self, line):
+        """Hands the program a request line (or a warm-up line)."""
+        view = memoryview(line)
+        while view:
+            view = view[os.write(self.request_write, view):]
+
+    def await_ready(self):
+        """Waits for the program's K frame: it is ready (after preloading, or a warm-up)."""
+        header = read_exactly(self.rich_read, HEADER.size)
+        return header == HEADER.pack(b"K", 0)
+
+    def reap(self):
+        """Collects every ended child (the supervisor is PID 1: orphans come to it)."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid == self.pid:
+                self.status = status
+
+    def end_everything(self):
+        """SIGKILL to every process but this one, until none is left."""
+        while True:
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                break
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            if pid == self.pid:
+                self.status = status
+        self.reap()
+
+    def report(self):
+        """The exit status, from waitpid: nothing the program wrote."""
+        if self.status is None:
+            return {"exitCode": None, "signal": None}
+        if os.WIFSIGNALED(self.status):
+            return {"exitCode": None, "signal": os.WTERMSIG(self.status)}
+        return {"exitCode": os.WEXITSTATUS(self.status), "signal": None}
+
+
+def read_exactly(fd, size):
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def user_tasks():
+    """Threads of all the program's processes now: the evidence for a process-limit claim."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % entry) as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("Uid", "0").split()[0]) == USER_ID:
+            count += int(fields.get("Threads", "1"))
+    return count
+
+
+def supervise(program, request):
+    """Runs the program to its end; sends its files and exit report unless the output budget
+    ran out (then the host has stopped the run already)."""
+    wake_read, wake_write = os.pipe()  # SIGCHLD wakes the loop
+    for fd in (wake_read, wake_write):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    budget = Budget(request["limits"]["outputBytes"])
+    program.tell(json.dumps(request).encode() + b"\n")
+    outputs = OutputPipes(program, budget)
+    rich = RichChannel(request["richOut"], budget, outputs, request["limits"]["pids"])
+    for fd in (program.rich_read, program.stdin_write):
+        os.set_blocking(fd, False)
+    selector = selectors.DefaultSelector()
+    for fd in (*outputs.kinds, program.rich_read, wake_read):
+        selector.register(fd, selectors.EVENT_READ)
+    stdin_left = memoryview(request.get("stdin", "").encode())
+    selector.register(program.stdin_write, selectors.EVENT_WRITE)
+    program.reap()
+    while program.status is None or len(selector.get_map()) > 1:
+        for key, _ in selector.select():
+            fd = key.fd
+            if fd == wake_read:
+                drain(wake_read)
+            elif fd == program.stdin_write:
+                stdin_left = write_some(fd, stdin_left)
+                if not stdin_left:
+                    selector.unregister(fd)
+                    os.close(fd)
+            elif fd == program.rich_read:
+                data = read_some(fd)
+                if data is None:
+                    continue
+                if not data or not rich.feed(data):
+                    selector.unregister(fd)  # a broken channel is closed: the program runs on without it
+                    os.close(fd)
+            elif fd in outputs.kinds and not outputs.forward(fd):
+                selector.unregister(fd)
+        if budget.left < 0:
+            program.end_everything()
+            return
+        program.reap()
+        if program.status is not None:
+            program.end_everything()  # the program is over: so is everything it started
+    files, omitted = codelab_workspace.collect(request)
+    send_json(b"W", {"files": files, "omitted": omitted})
+    send_json(b"X", {**program.report(), "limit": rich.claim, "problem": rich.problem})
+
+
+def read_some(fd):
+    """Bytes the pipe holds now; b"" at its end; None when nothing is there yet."""
+    try:
+        return os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b""
+
+
+def write_some(fd, view):
+    """What is left to write; empty when done or when the program closed its stdin."""
+    try:
+        return view[os.write(fd, view[:1 << 16]):]
+    except BlockingIOError:
+        return view
+    except OSError:
+        return view[:0]
+
+
+def drain(fd):
+    try:
+        while os.read(fd, 512):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def main():
+    sys.stdout = sys.stderr  # fd 1 is the frame channel: nothing else may write there
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    program = Program(preload="--preload" in sys.argv)
+    if not program.await_ready():
+        sys.exit("codelab-supervisor: the program did not start")
+    if "--preload" in sys.argv:
+        os.write(2, READY_MARKER)
+    for line in iter(sys.stdin.buffer.readline, b""):
+        request = json.loads(line)
+        if request.get("warmup"):
+            program.tell(line)
+            if program.await_ready():
+                send(b"K", b"")
+            continue
+        supervise(program, request)
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

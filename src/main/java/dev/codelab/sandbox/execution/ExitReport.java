@@ -1,0 +1,33 @@
+package dev.codelab.sandbox.execution;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * The supervisor's X frame: the program's exit code or signal from its own waitpid, a limit the
+ * program said it hit (kept by the supervisor only with evidence), and a problem with the
+ * program's display channel. Checked field by field: the sandbox is hostile ground.
+ */
+@RegisterForReflection
+record ExitReport(Integer exitCode, Integer signal, String limit, String problem) {
+
+    static final String MEMORY = "memory";
+    static final String PIDS = "pids";
+    private static final int PROBLEM_CHARS = 200;
+
+    /** This report if every field is within the contract; else why not. */
+    ExitReport checked() throws SandboxOutput.Invalid {
+        boolean exited = exitCode != null && exitCode >= 0 && exitCode <= 255 && signal == null;
+        boolean signalled = signal != null && signal >= 1 && signal <= 64 && exitCode == null;
+        boolean unknown = exitCode == null && signal == null;
+        if (!(exited || signalled || unknown)) {
+            throw new SandboxOutput.Invalid("an exit report with exit code " + exitCode + " and signal " + signal);
+        }
+        if (limit != null && !limit.equals(MEMORY) && !limit.equals(PIDS)) {
+            throw new SandboxOutput.Invalid("an exit report naming an unknown limit");
+        }
+        if (problem != null && (problem.length() > PROBLEM_CHARS || !SandboxOutput.printable(problem))) {
+            throw new SandboxOutput.Invalid("an exit report with an unprintable problem");
+        }
+        return this;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.codelab.sandbox.execution;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codelab.sandbox.execution.ExecutionResult.OmittedFile;
+import dev.codelab.sandbox.execution.ExecutionResult.OutputFile;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the supervisor's payloads into response fields, checking each against the API contract:
+ * mime bundles, returned files (paths by the input rules, sizes as decoded, caps) and the exit
+ * report. Whatever fails a check is {@link Invalid}, which ends the run as an error.
+ */
+final class SandboxOutput {
+
+    /** A payload that breaks the contract. */
+    static final class Invalid extends Exception {
+        Invalid(String what) {
+            super(what);
+        }
+    }
+
+    @RegisterForReflection
+    record FilesFrame(List<OutputFile> files, List<OmittedFile> omitted) {
+    }
+
+    private static final Pattern MIME_TYPE = Pattern.compile("[a-z]+/[A-Za-z0-9.+_-]{1,90}");
+    private static final int MAX_BUNDLE_KEYS = 32;
+    private static final int REASON_CHARS = 100;
+
+    private final ObjectMapper json;
+    private final ExecutionConfig.Output caps;
+
+    SandboxOutput(ObjectMapper json, ExecutionConfig.Output caps) {
+        this.json = json;
+        this.caps = caps;
+    }
+
+    /** A result or display: mime type to string (application/json: any JSON), text/plain present. */
+    Map<String, Object> bundle(byte[] payload) throws Invalid {
+        Map<String, Object> bundle = parse(payload, new TypeReference<LinkedHashMap<String, Object>>() { }, "display");
+        if (bundle.size() > MAX_BUNDLE_KEYS || !(bundle.get("text/plain") instanceof String)) {
+            throw new Invalid("a display without text/plain or with too many forms");
+        }
+        Map<String, Object> checked = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> form : bundle.entrySet()) {
+            if (!MIME_TYPE.matcher(form.getKey()).matches()) {
+                throw new Invalid("a display with a malformed mime type");
+            }
+            Object value = form.getValue();
+            if (value instanceof String text) {
+                checked.put(form.getKey(), wellFormed(text));
+            } else if (form.getKey().equals("application/json")) {
+                checked.put(form.getKey(), value);
+            } else {
+                throw new Invalid("a display whose " + form.getKey() + " is not a string");
+            }
+        }
+        return checked;
+    }
+
+    /** The files report: every path by the input rules, sizes as decoded, within the caps. */
+    FilesFrame files(byte[] payload) throws Invalid {
+        FilesFrame frame = parse(payload, new TypeReference<FilesFrame>() { }, "files");
+        List<OutputFile> files = frame.files() == null ? List.of() : frame.files();
+        List<OmittedFile> omitted = frame.omitted() == null ? List.of() : frame.omitted();
+        if (files.size() > caps.files() || omitted.size() > caps.files()) {
+            throw new Invalid("a files report over its count");
+        }
+        List<OutputFile> checked = new ArrayList<>(files.size());
+        Set<String> paths = new HashSet<>();
+        long total = 0;
+        for (OutputFile file : files) {
+            if (file == null || WorkspacePath.problem(file.path(), caps.fileDepth()) != null || !paths.add(file.path())) {
+                throw new Invalid("a returned file whose path breaks the rules");
+            }
+            byte[] content = decode(file);
+            total += content.length;
+            if (content.length != file.size() || content.length > caps.fileBytes() || total > caps.filesBytes()) {
+                throw new Invalid("a returned file whose size is wrong or over the caps");
+            }
+            checked.add(new OutputFile(file.path(), content.length, file.content(), "base64"));
+        }
+        List<OmittedFile> shown = new ArrayList<>(omitted.size());
+        for (OmittedFile file : omitted) {
+            if (file == null || file.path() == null || file.reason() == null || file.reason().length() > REASON_CHARS) {
+                throw new Invalid("an omitted file without a path or reason");
+            }
+            shown.add(new OmittedFile(WorkspacePath.printable(file.path()), WorkspacePath.printable(file.reason())));
+        }
+        return new FilesFrame(List.copyOf(checked), List.copyOf(shown));
+    }
+
+    ExitReport exit(byte[] payload) throws Invalid {
+        return parse(payload, new TypeReference<ExitReport>() { }, "exit report").checked();
+    }
+
+    private static byte[] decode(OutputFile file) throws Invalid {
+        if (file.content() == null || !"base64".equals(file.encoding())) {
+            throw new Invalid("a returned file without base64 content");
+        }
+        try {
+            return Base64.getDecoder().decode(file.content());
+        } catch (IllegalArgumentException e) {
+            throw new Invalid("a returned file whose content is not base64");
+        }
+    }
+
+    private <T> T parse(byte[] payload, TypeReference<T> type, String what) throws Invalid {
+        try {
+            T value = json.readValue(payload, type);
+            if (value == null) {
+                throw new Invalid("an empty " + what);
+            }
+            return value;
+        } catch (IOException e) {
+            throw new Invalid("a malformed " + what);
+        }
+    }
+
+    /** True when every character is printable: no control characters, no lone surrogates. */
+    static boolean printable(String text) {
+        return text.codePoints().allMatch(SandboxOutput::printable);
+    }
+
+    static boolean printable(int codePoint) {
+        int type = Character.getType(codePoint);
+        return type != Character.CONTROL && type != Character.SURROGATE && type != Character.UNASSIGNED
+                && type != Character.FORMAT && type != Character.PRIVATE_USE
+                && type != Character.LINE_SEPARATOR && type != Character.PARAGRAPH_SEPARATOR;
+    }
+
+    /** The text with every lone surrogate replaced by U+FFFD, as the API's strict UTF-8 asks. */
+    static String wellFormed(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) ? i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
+                    : !Character.isLowSurrogate(c) || (i > 0 && Character.isHighSurrogate(text.charAt(i - 1)));
+            if (!paired && out == null) {
+                out = new StringBuilder(text.length()).append(text, 0, i);
+            }
+            if (out != null) {
+                out.append(paired ? c : '\uFFFD');
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+}
