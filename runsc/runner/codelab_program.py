@@ -37,6 +37,7 @@ REPR_METHODS = (("_repr_html_", "text/html", False), ("_repr_markdown_", "text/m
                 ("_repr_json_", "application/json", False))
 
 _channel_pid = None
+_acks = None  # the request pipe, which carries acks once the request is read
 _channel_lock = threading.Lock()
 
 
@@ -57,14 +58,13 @@ def serve(stdin_read, stdout_write, stderr_write, channel_write, request_read, u
     if preload_stack:
         preload()
     send(b"K", b"")
-    requests = os.fdopen(REQUEST_FD, "rb")
+    requests = os.fdopen(REQUEST_FD, "rb", closefd=False)
     for line in iter(requests.readline, b""):
         request = json.loads(line)
         if request.get("warmup"):
             warm_up()
             send(b"K", b"")
             continue
-        requests.close()
         start(request)
         return run(request)
     return 0
@@ -82,7 +82,9 @@ def drop_privileges(uid):
 
 
 def start(request):
-    """Sets the request's stage: rlimits, output pipes, files, environment, stdin."""
+    """Sets the request's stage: rlimits, output pipes, files, environment, stdin, acks."""
+    global _acks
+    _acks = REQUEST_FD
     limits = request["limits"]
     for name, value in (("RLIMIT_NPROC", limits["pids"]), ("RLIMIT_FSIZE", limits["fileBytes"]),
                         ("RLIMIT_NOFILE", limits["openFiles"]), ("RLIMIT_CORE", 0)):
@@ -120,13 +122,16 @@ def refuse_clone3(libc):
 
 
 def send(kind, payload):
-    """A frame to the supervisor; only from the program's first process (a fork's would interleave)."""
+    """A frame to the supervisor, then its one-byte ack: output printed after a display comes
+    after it. Only from the program's first process (a fork's frames would interleave)."""
     if os.getpid() != _channel_pid:
         return
     view = memoryview(HEADER.pack(kind, len(payload)) + payload)
     with _channel_lock:
         while view:
             view = view[os.write(CHANNEL_FD, view):]
+        if _acks is not None:
+            os.read(_acks, 1)
 
 
 def flush_output():
@@ -284,10 +289,10 @@ def run(request):
     except SystemExit as stop:
         exit_code = exit_code_of(stop)
     except BaseException as error:
-        print_user_traceback(error)
         claim = limit_hit(error)
         if claim:
-            send(b"L", claim)
+            send(b"L", claim)  # first, while the evidence (the processes at the limit) is still there
+        print_user_traceback(error)
         exit_code = 1
     if os.getpid() != _channel_pid:
         os._exit(exit_code & 0xFF)  # a fork of the program ran off the end of the cell

@@ -103,8 +103,8 @@ class RichChannel:
     """Parses the program's frames (F, R, D, L) and forwards the valid ones. Anything malformed
     ends the program: its channel is its own to break, but never the supervisor's."""
 
-    def __init__(self, caps, budget, outputs, pids_limit):
-        self.caps, self.budget, self.outputs, self.pids_limit = caps, budget, outputs, pids_limit
+    def __init__(self, caps, budget, outputs, pids_limit, acks):
+        self.caps, self.budget, self.outputs, self.pids_limit, self.acks = caps, budget, outputs, pids_limit, acks
         self.buffer = bytearray()
         self.figures = self.figure_bytes = self.displays = 0
         self.claim = None
@@ -130,7 +130,16 @@ class RichChannel:
             del self.buffer[:HEADER.size + length]
             if not self.accept(kind, payload):
                 return False
+            self.acknowledge()
         return True
+
+    def acknowledge(self):
+        """One byte back: the program waits for it, so what it prints next comes after the frame.
+        Never blocking: a program that does not read its acks only loses its own order."""
+        try:
+            os.write(self.acks, b"k")
+        except OSError:
+            pass
 
     def accept(self, kind, payload):
         if kind == b"L":
@@ -289,8 +298,8 @@ def supervise(program, request):
     budget = Budget(request["limits"]["outputBytes"])
     program.tell(json.dumps(request).encode() + b"\n")
     outputs = OutputPipes(program, budget)
-    rich = RichChannel(request["richOut"], budget, outputs, request["limits"]["pids"])
-    for fd in (program.rich_read, program.stdin_write):
+    rich = RichChannel(request["richOut"], budget, outputs, request["limits"]["pids"], program.request_write)
+    for fd in (program.rich_read, program.stdin_write, program.request_write):
         os.set_blocking(fd, False)
     selector = selectors.DefaultSelector()
     for fd in (*outputs.kinds, program.rich_read, wake_read):
@@ -315,6 +324,7 @@ def supervise(program, request):
                 if not data or not rich.feed(data):
                     selector.unregister(fd)  # a broken channel is closed: the program runs on without it
                     os.close(fd)
+                    os.close(program.request_write)  # and waits for no more acks
             elif fd in outputs.kinds and not outputs.forward(fd):
                 selector.unregister(fd)
         if budget.left < 0:

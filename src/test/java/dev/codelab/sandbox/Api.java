@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
@@ -133,7 +134,27 @@ public final class Api {
         }
     }
 
-    private static String read(Path path) {
+    /** The cgroup (cpu hierarchy) of a running execution's sandbox with this CPU quota, once there is one. */
+    public static Path awaitSandboxWithQuota(long quotaUs, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Stream<Path> cgroups = Files.list(Path.of("/sys/fs/cgroup/cpu/codelab-test"))) {
+                Optional<Path> busy = cgroups.filter(Files::isDirectory)
+                        .filter(cgroup -> read(cgroup.resolve("cpu.cfs_quota_us")).strip().equals(Long.toString(quotaUs)))
+                        .filter(cgroup -> !read(cgroup.resolve("cgroup.procs")).isBlank())
+                        .findFirst();
+                if (busy.isPresent()) {
+                    return busy.get();
+                }
+            } catch (IOException e) {
+                // not there yet
+            }
+            sleep(50);
+        }
+        throw new AssertionError("no sandbox with a quota of " + quotaUs + " us ran within " + within);
+    }
+
+    public static String read(Path path) {
         try {
             return Files.readString(path);
         } catch (IOException e) {

@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * One run on one sandbox, on a worker thread: sends the request, turns the supervisor's frames
@@ -40,6 +41,7 @@ final class ExecutionRun {
     private final ExecutionConfig.Output caps;
     private final SandboxOutput checks;
     private final MultiEmitter<? super ExecutionEvent> emitter;
+    private final Consumer<ExecutionResult> finished;
     private final RunLife life;
     private final Map<Stream, Utf8Stream> decoders = new EnumMap<>(Stream.class);
     private final List<Figure> figures = new ArrayList<>();
@@ -52,7 +54,7 @@ final class ExecutionRun {
     private ExitReport report;
 
     ExecutionRun(String id, ExecutionPlan plan, Sandbox sandbox, StartMode startMode, ExecutionConfig.Output caps,
-                 SandboxOutput checks, MultiEmitter<? super ExecutionEvent> emitter) {
+                 SandboxOutput checks, MultiEmitter<? super ExecutionEvent> emitter, Consumer<ExecutionResult> finished) {
         this.id = id;
         this.plan = plan;
         this.sandbox = sandbox;
@@ -60,13 +62,17 @@ final class ExecutionRun {
         this.caps = caps;
         this.checks = checks;
         this.emitter = emitter;
+        this.finished = finished;
         this.life = new RunLife(sandbox::kill);
         decoders.put(Stream.STDOUT, new Utf8Stream());
         decoders.put(Stream.STDERR, new Utf8Stream());
     }
 
-    /** Runs to the end, emits Done, and returns once the sandbox is gone. */
-    ExecutionResult run(byte[] request) throws InterruptedException {
+    /**
+     * Runs to the end, tells {@code finished} (audit, metrics, abuse signals: before the answer, so
+     * the next request already sees it), emits Done, and returns once the sandbox is gone.
+     */
+    void run(byte[] request) throws InterruptedException {
         Instant startedAt = Instant.now();
         long startNanos = System.nanoTime();
         emitter.onTermination(() -> life.end(RunEnding.CANCELLED)); // after Done: already ended, no effect
@@ -83,8 +89,8 @@ final class ExecutionRun {
             }
             life.end(report != null ? RunEnding.EXITED : RunEnding.SANDBOX_ENDED);
             ExecutionResult result = result(startedAt, (System.nanoTime() - startNanos) / 1_000_000);
+            finished.accept(result);
             emitter.emit(new ExecutionEvent.Done(result));
-            return result;
         } finally {
             sandbox.awaitExit(EXIT_GRACE_MS); // the run holds its timer and slot until its sandbox is gone
             life.close();

@@ -69,9 +69,8 @@ public class ExecutionService {
         }
         metrics.started();
         try {
-            ExecutionResult result = new ExecutionRun(id, plan, acquired.sandbox(), acquired.mode(), config.output(),
-                    checks, emitter).run(request);
-            finishedEvents.fire(new ExecutionFinished(plan, result));
+            new ExecutionRun(id, plan, acquired.sandbox(), acquired.mode(), config.output(), checks, emitter,
+                    result -> finishedEvents.fire(new ExecutionFinished(plan, result))).run(request);
             emitter.complete();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 final class LeftoverSweeper {
 
     private static final Logger LOG = Logger.getLogger(LeftoverSweeper.class);
+    private static final int REMOVE_ATTEMPTS = 100;
 
     private final Runsc runsc;
     private final List<Path> stateDirs;
@@ -43,11 +44,27 @@ final class LeftoverSweeper {
         stateDirs.forEach(Sandbox::deleteTree);
         int cgroups = 0;
         for (String name : leftoverCgroups()) {
-            cgroups += Cgroup.removeEverywhere(config.cgroupRoot(), config.cgroupParent() + "/" + name) ? 1 : 0;
+            cgroups += removeWhenEmpty(config.cgroupParent() + "/" + name) ? 1 : 0;
         }
         if (!live.isEmpty() || cgroups > 0) {
             LOG.infof("swept %d running sandboxes and %d cgroups of an earlier run", live.size(), cgroups);
         }
+    }
+
+    /** A killed sandbox's processes take a moment to exit; its cgroup can go only then. */
+    private boolean removeWhenEmpty(String relativePath) {
+        for (int attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
+            if (Cgroup.removeEverywhere(config.cgroupRoot(), relativePath)) {
+                return true;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
     }
 
     /** Containers that runsc finds running (or created, paused): ID, PID, STATUS columns. */
