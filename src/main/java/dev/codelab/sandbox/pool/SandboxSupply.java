@@ -3,6 +3,7 @@ package dev.codelab.sandbox.pool;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
+import dev.codelab.sandbox.sandbox.StartMode;
 import dev.codelab.sandbox.telemetry.SandboxMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 

@@ -6,6 +6,7 @@ import dev.codelab.sandbox.runtime.RuntimeCatalog;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
+import dev.codelab.sandbox.sandbox.StartMode;
 import dev.codelab.sandbox.telemetry.SandboxMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.Priority;

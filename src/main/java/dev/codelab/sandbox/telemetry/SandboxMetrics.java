@@ -1,6 +1,6 @@
 package dev.codelab.sandbox.telemetry;
 
-import dev.codelab.sandbox.pool.StartMode;
+import dev.codelab.sandbox.sandbox.StartMode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
