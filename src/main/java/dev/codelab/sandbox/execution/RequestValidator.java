@@ -1,10 +1,11 @@
 package dev.codelab.sandbox.execution;
 
-import dev.codelab.sandbox.admission.Tenant;
 import dev.codelab.sandbox.api.ExecutionRequest;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
+import dev.codelab.sandbox.tenant.KeyPolicy;
+import dev.codelab.sandbox.tenant.Tenant;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ public class RequestValidator {
 
     private static final ExecutionRequest.LimitsInput NO_LIMITS =
             new ExecutionRequest.LimitsInput(null, null, null, null, null, null);
+    private static final KeyPolicy.MaxLimits NO_KEY_LIMITS = new KeyPolicy.MaxLimits(null, null, null, null, null, null);
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final ExecutionConfig config;
@@ -121,11 +123,11 @@ public class RequestValidator {
         return Map.copyOf(env);
     }
 
-    private SandboxLimits limits(ExecutionRequest.LimitsInput given, ExecutionRequest.LimitsInput keyMax) {
+    private SandboxLimits limits(ExecutionRequest.LimitsInput given, KeyPolicy.MaxLimits keyMax) {
         ExecutionConfig.Limits defaults = config.defaults();
         ExecutionConfig.Limits max = config.max();
         ExecutionRequest.LimitsInput in = given == null ? NO_LIMITS : given;
-        ExecutionRequest.LimitsInput key = keyMax == null ? NO_LIMITS : keyMax;
+        KeyPolicy.MaxLimits key = keyMax == null ? NO_KEY_LIMITS : keyMax;
         return new SandboxLimits(
                 within("limits.timeoutMs", in.timeoutMs(), defaults.timeoutMs(), max.timeoutMs(), key.timeoutMs()),
                 cpus(in.cpus(), defaults.cpus(), max.cpus(), key.cpus()),

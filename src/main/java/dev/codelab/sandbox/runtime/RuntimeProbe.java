@@ -2,7 +2,6 @@ package dev.codelab.sandbox.runtime;
 
 import dev.codelab.sandbox.DaemonThreads;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.codelab.sandbox.admission.Tenant;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ExecutionService;
@@ -13,6 +12,7 @@ import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
+import dev.codelab.sandbox.tenant.Tenant;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.annotations.RegisterForReflection;
