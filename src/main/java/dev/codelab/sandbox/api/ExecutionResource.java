@@ -8,7 +8,6 @@ import dev.codelab.sandbox.execution.ExecutionEvent;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ExecutionService;
-import dev.codelab.sandbox.execution.RequestValidator;
 import dev.codelab.sandbox.execution.ResultAggregator;
 import dev.codelab.sandbox.execution.SandboxUnavailableException;
 import dev.codelab.sandbox.runtime.RuntimeProbe;

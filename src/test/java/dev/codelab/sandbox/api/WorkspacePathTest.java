@@ -1,4 +1,4 @@
-package dev.codelab.sandbox.execution;
+package dev.codelab.sandbox.api;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,6 +1,7 @@
-package dev.codelab.sandbox.execution;
+package dev.codelab.sandbox.api;
 
-import dev.codelab.sandbox.api.ExecutionRequest;
+import dev.codelab.sandbox.execution.ExecutionConfig;
+import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
@@ -17,7 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Turns a request into a plan, or says exactly which field is wrong and what is allowed. */
+/** Turns a request body into an execution plan, or says exactly which JSON field is wrong and what is allowed. */
 @ApplicationScoped
 public class RequestValidator {
 

@@ -1,4 +1,4 @@
-package dev.codelab.sandbox.execution;
+package dev.codelab.sandbox.api;
 
 /** Checks a file path given for /workspace: relative, normalized, no `..`, bounded depth. */
 final class WorkspacePath {
