@@ -7,7 +7,6 @@ import dev.codelab.sandbox.pool.AcquiredSandbox;
 import dev.codelab.sandbox.pool.SandboxSupply;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
-import dev.codelab.sandbox.telemetry.ExecutionMetrics;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.MultiEmitter;
@@ -37,12 +36,12 @@ public class ExecutionService {
     private final ExecutionConfig config;
     private final SandboxConfig sandboxConfig;
     private final ObjectMapper json;
-    private final ExecutionMetrics metrics;
+    private final RunningExecutions metrics;
     private final Event<ExecutionFinished> finishedEvents;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("execution-timeouts"));
 
     ExecutionService(SandboxSupply supply, ExecutionConfig config, SandboxConfig sandboxConfig, ObjectMapper json,
-                     ExecutionMetrics metrics, Event<ExecutionFinished> finishedEvents) {
+                     RunningExecutions metrics, Event<ExecutionFinished> finishedEvents) {
         this.finishedEvents = finishedEvents;
         this.supply = supply;
         this.config = config;

@@ -7,7 +7,6 @@ import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
 import dev.codelab.sandbox.sandbox.StartMode;
-import dev.codelab.sandbox.telemetry.SandboxMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,14 +30,14 @@ public class WarmPool {
 
     private final PoolConfig config;
     private final Sandboxes sandboxes;
-    private final SandboxMetrics metrics;
+    private final PoolMetrics metrics;
     private final SandboxLimits shape;
     private final Map<String, RuntimePool> pools = new LinkedHashMap<>();
     private final Object refill = new Object();
     private volatile boolean running;
     private Thread filler;
 
-    WarmPool(PoolConfig config, Sandboxes sandboxes, SandboxMetrics metrics, RuntimeCatalog catalog,
+    WarmPool(PoolConfig config, Sandboxes sandboxes, PoolMetrics metrics, RuntimeCatalog catalog,
              ExecutionConfig executions) {
         this.config = config;
         this.sandboxes = sandboxes;
