@@ -10,7 +10,7 @@ import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ExecutionService;
 import dev.codelab.sandbox.execution.ResultAggregator;
 import dev.codelab.sandbox.execution.SandboxUnavailableException;
-import dev.codelab.sandbox.runtime.RuntimeProbe;
+import dev.codelab.sandbox.health.RuntimeProbe;
 import dev.codelab.sandbox.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
