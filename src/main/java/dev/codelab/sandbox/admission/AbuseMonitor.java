@@ -2,6 +2,7 @@ package dev.codelab.sandbox.admission;
 
 import dev.codelab.sandbox.execution.ExecutionFinished;
 import dev.codelab.sandbox.execution.ExecutionStatus;
+import dev.codelab.sandbox.tenant.Tenant;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;

@@ -4,6 +4,7 @@ import dev.codelab.sandbox.DaemonThreads;
 import dev.codelab.sandbox.admission.AdmissionRejectedException.Reason;
 import dev.codelab.sandbox.execution.ExecutionConfig;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
+import dev.codelab.sandbox.tenant.Tenant;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;

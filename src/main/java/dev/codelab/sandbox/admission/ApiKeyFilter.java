@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.admission;
 
+import dev.codelab.sandbox.tenant.Tenant;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;

@@ -1,7 +1,8 @@
 package dev.codelab.sandbox.admission;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.codelab.sandbox.api.ExecutionRequest;
+import dev.codelab.sandbox.tenant.KeyPolicy;
+import dev.codelab.sandbox.tenant.Tenant;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,7 +31,7 @@ public class ApiKeys {
 
     @RegisterForReflection
     record KeyEntry(String tenant, String sha256, Integer maxConcurrent, Integer perMinute,
-                    ExecutionRequest.LimitsInput maxLimits) {
+                    KeyPolicy.MaxLimits maxLimits) {
     }
 
     @RegisterForReflection

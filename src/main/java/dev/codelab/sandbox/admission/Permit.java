@@ -1,5 +1,7 @@
 package dev.codelab.sandbox.admission;
 
+import dev.codelab.sandbox.tenant.Tenant;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** One admitted execution's slot; released exactly once, whatever ends the run. */

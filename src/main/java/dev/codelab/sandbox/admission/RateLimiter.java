@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.admission;
 
+import dev.codelab.sandbox.tenant.Tenant;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.Map;

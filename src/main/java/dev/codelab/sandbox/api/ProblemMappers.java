@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.codelab.sandbox.admission.AdmissionRejectedException;
 import dev.codelab.sandbox.admission.ApiKeys;
-import dev.codelab.sandbox.execution.InvalidRequestException;
 import dev.codelab.sandbox.execution.SandboxUnavailableException;
 import dev.codelab.sandbox.telemetry.ExecutionMetrics;
 import jakarta.ws.rs.NotAllowedException;

@@ -2,9 +2,10 @@ package dev.codelab.sandbox.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.codelab.sandbox.execution.ExecutionConfig;
+import dev.codelab.sandbox.health.RuntimeProbe;
+import dev.codelab.sandbox.health.RuntimeVersions;
 import dev.codelab.sandbox.pool.WarmPool;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
-import dev.codelab.sandbox.runtime.RuntimeProbe;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -64,7 +65,7 @@ public class RuntimeResource {
     @APIResponse(responseCode = "401", description = "API keys are configured and the request has none, or a wrong one",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
     public List<RuntimeInfo> runtimes() {
-        RuntimeProbe.Versions versions = probe.versions();
+        RuntimeVersions versions = probe.versions();
         LimitsInfo limits = new LimitsInfo(LimitValues.of(config.defaults()), LimitValues.of(config.max()));
         return catalog.all().stream()
                 .map(runtime -> new RuntimeInfo(runtime.language(), versions.version(), versions.packages(), limits,

@@ -1,8 +1,8 @@
 package dev.codelab.sandbox.execution;
 
-import dev.codelab.sandbox.admission.Tenant;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
+import dev.codelab.sandbox.tenant.Tenant;
 
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.codelab.sandbox.execution;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.codelab.sandbox.pool.StartMode;
+import dev.codelab.sandbox.sandbox.StartMode;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 

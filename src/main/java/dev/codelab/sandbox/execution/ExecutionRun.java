@@ -3,11 +3,11 @@ package dev.codelab.sandbox.execution;
 import dev.codelab.sandbox.execution.ExecutionEvent.Stream;
 import dev.codelab.sandbox.execution.ExecutionResult.Display;
 import dev.codelab.sandbox.execution.ExecutionResult.Figure;
-import dev.codelab.sandbox.pool.StartMode;
 import dev.codelab.sandbox.sandbox.FrameReader;
 import dev.codelab.sandbox.sandbox.FrameReader.Header;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxUsage;
+import dev.codelab.sandbox.sandbox.StartMode;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import org.jboss.logging.Logger;
 

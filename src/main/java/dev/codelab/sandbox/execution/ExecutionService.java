@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.pool.AcquiredSandbox;
 import dev.codelab.sandbox.pool.SandboxSupply;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
-import dev.codelab.sandbox.telemetry.ExecutionMetrics;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.MultiEmitter;
@@ -31,11 +30,11 @@ public class ExecutionService {
     private final SandboxConfig sandboxConfig;
     private final ObjectMapper json;
     private final SandboxOutput checks;
-    private final ExecutionMetrics metrics;
+    private final RunningExecutions metrics;
     private final Event<ExecutionFinished> finishedEvents;
 
     ExecutionService(SandboxSupply supply, ExecutionConfig config, SandboxConfig sandboxConfig, ObjectMapper json,
-                     ExecutionMetrics metrics, Event<ExecutionFinished> finishedEvents) {
+                     RunningExecutions metrics, Event<ExecutionFinished> finishedEvents) {
         this.supply = supply;
         this.config = config;
         this.sandboxConfig = sandboxConfig;

@@ -25,7 +25,7 @@ record ExitReport(Integer exitCode, Integer signal, String limit, String problem
         if (limit != null && !limit.equals(MEMORY) && !limit.equals(PIDS)) {
             throw new SandboxOutput.Invalid("an exit report naming an unknown limit");
         }
-        if (problem != null && (problem.length() > PROBLEM_CHARS || !SandboxOutput.printable(problem))) {
+        if (problem != null && (problem.length() > PROBLEM_CHARS || !WorkspacePath.printable(problem))) {
             throw new SandboxOutput.Invalid("an exit report with an unprintable problem");
         }
         return this;

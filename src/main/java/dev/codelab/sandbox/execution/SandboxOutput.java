@@ -96,7 +96,7 @@ final class SandboxOutput {
             if (file == null || file.path() == null || file.reason() == null || file.reason().length() > REASON_CHARS) {
                 throw new Invalid("an omitted file without a path or reason");
             }
-            shown.add(new OmittedFile(WorkspacePath.printable(file.path()), WorkspacePath.printable(file.reason())));
+            shown.add(new OmittedFile(WorkspacePath.shown(file.path()), WorkspacePath.shown(file.reason())));
         }
         return new FilesFrame(List.copyOf(checked), List.copyOf(shown));
     }
@@ -126,18 +126,6 @@ final class SandboxOutput {
         } catch (IOException e) {
             throw new Invalid("a malformed " + what);
         }
-    }
-
-    /** True when every character is printable: no control characters, no lone surrogates. */
-    static boolean printable(String text) {
-        return text.codePoints().allMatch(SandboxOutput::printable);
-    }
-
-    static boolean printable(int codePoint) {
-        int type = Character.getType(codePoint);
-        return type != Character.CONTROL && type != Character.SURROGATE && type != Character.UNASSIGNED
-                && type != Character.FORMAT && type != Character.PRIVATE_USE
-                && type != Character.LINE_SEPARATOR && type != Character.PARAGRAPH_SEPARATOR;
     }
 
     /** The text with every lone surrogate replaced by U+FFFD, as the API's strict UTF-8 asks. */

@@ -1,6 +1,5 @@
 package dev.codelab.sandbox.health;
 
-import dev.codelab.sandbox.runtime.RuntimeProbe;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;

@@ -3,7 +3,7 @@ package dev.codelab.sandbox.pool;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
-import dev.codelab.sandbox.telemetry.SandboxMetrics;
+import dev.codelab.sandbox.sandbox.StartMode;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.IOException;
@@ -15,9 +15,9 @@ public class SandboxSupply {
 
     private final WarmPool pool;
     private final Sandboxes sandboxes;
-    private final SandboxMetrics metrics;
+    private final PoolMetrics metrics;
 
-    SandboxSupply(WarmPool pool, Sandboxes sandboxes, SandboxMetrics metrics) {
+    SandboxSupply(WarmPool pool, Sandboxes sandboxes, PoolMetrics metrics) {
         this.pool = pool;
         this.sandboxes = sandboxes;
         this.metrics = metrics;

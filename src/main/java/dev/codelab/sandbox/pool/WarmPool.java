@@ -1,12 +1,11 @@
 package dev.codelab.sandbox.pool;
 
-import dev.codelab.sandbox.execution.ExecutionConfig;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
-import dev.codelab.sandbox.telemetry.SandboxMetrics;
+import dev.codelab.sandbox.sandbox.StartMode;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,22 +29,17 @@ public class WarmPool {
 
     private final PoolConfig config;
     private final Sandboxes sandboxes;
-    private final SandboxMetrics metrics;
-    private final SandboxLimits shape;
+    private final PoolMetrics metrics;
+    private SandboxLimits shape; // set by prepare(), before running is
     private final Map<String, RuntimePool> pools = new LinkedHashMap<>();
     private final Object refill = new Object();
     private volatile boolean running;
     private Thread filler;
 
-    WarmPool(PoolConfig config, Sandboxes sandboxes, SandboxMetrics metrics, RuntimeCatalog catalog,
-             ExecutionConfig executions) {
+    WarmPool(PoolConfig config, Sandboxes sandboxes, PoolMetrics metrics, RuntimeCatalog catalog) {
         this.config = config;
         this.sandboxes = sandboxes;
         this.metrics = metrics;
-        ExecutionConfig.Limits defaults = executions.defaults();
-        // Restored sandboxes keep the tmpfs sizes of their image: the default diskMb.
-        this.shape = new SandboxLimits(defaults.timeoutMs(), defaults.cpus(), defaults.memoryMb(), defaults.pids(),
-                defaults.outputBytes(), defaults.diskMb());
         for (LanguageRuntime runtime : catalog.all()) {
             RuntimePool pool = new RuntimePool(runtime, sandboxes.imagesDir().resolve(runtime.language()));
             pools.put(runtime.language(), pool);
@@ -53,11 +47,16 @@ public class WarmPool {
         }
     }
 
-    /** Makes each language's checkpoint image and starts refilling. Blocks; the start-up probe waits for it. */
-    public synchronized void prepare() {
+    /**
+     * Makes each language's checkpoint image and starts refilling. Blocks; the start-up probe waits
+     * for it. Restored sandboxes keep their image's {@code shape} (tmpfs sizes): only runs of its
+     * diskMb can have one.
+     */
+    public synchronized void prepare(SandboxLimits shape) {
         if (!config.enabled() || running) {
             return;
         }
+        this.shape = shape;
         pools.values().forEach(this::checkpoint);
         running = true;
         filler = new Thread(this::fill, "warm-pool-filler");

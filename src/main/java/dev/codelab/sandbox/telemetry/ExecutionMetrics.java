@@ -2,6 +2,7 @@ package dev.codelab.sandbox.telemetry;
 
 import dev.codelab.sandbox.execution.ExecutionFinished;
 import dev.codelab.sandbox.execution.ExecutionResult;
+import dev.codelab.sandbox.execution.RunningExecutions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** Prometheus figures of executions: counts by language and status, durations, CPU, memory. */
 @ApplicationScoped
-public class ExecutionMetrics {
+public class ExecutionMetrics implements RunningExecutions {
 
     private final MeterRegistry registry;
     private final AtomicInteger running = new AtomicInteger();
@@ -30,10 +31,12 @@ public class ExecutionMetrics {
                 .tag("reason", reason).register(registry).increment();
     }
 
+    @Override
     public void started() {
         running.incrementAndGet();
     }
 
+    @Override
     public void ended() {
         running.decrementAndGet();
     }

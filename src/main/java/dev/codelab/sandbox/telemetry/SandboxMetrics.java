@@ -1,6 +1,7 @@
 package dev.codelab.sandbox.telemetry;
 
-import dev.codelab.sandbox.pool.StartMode;
+import dev.codelab.sandbox.pool.PoolMetrics;
+import dev.codelab.sandbox.sandbox.StartMode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -11,7 +12,7 @@ import java.util.function.Supplier;
 
 /** Prometheus figures of sandbox start-up: how each run got its sandbox, restore and checkpoint times. */
 @ApplicationScoped
-public class SandboxMetrics {
+public class SandboxMetrics implements PoolMetrics {
 
     private final MeterRegistry registry;
 
@@ -20,6 +21,7 @@ public class SandboxMetrics {
     }
 
     /** Time from a request's acquisition of a sandbox to the sandbox being ready for its code. */
+    @Override
     public void acquired(StartMode mode, Duration took) {
         Counter.builder("codelab_sandbox_starts_total").description("Sandboxes given to runs, by how they started")
                 .tag("mode", mode.value()).register(registry).increment();
@@ -27,21 +29,25 @@ public class SandboxMetrics {
                 .tag("mode", mode.value()).publishPercentileHistogram().register(registry).record(took);
     }
 
+    @Override
     public void restored(Duration took) {
         Timer.builder("codelab_sandbox_restore").description("Restores from a checkpoint image")
                 .register(registry).record(took);
     }
 
+    @Override
     public void restoreFailed() {
         Counter.builder("codelab_sandbox_restore_failures_total").description("Restores that failed")
                 .register(registry).increment();
     }
 
+    @Override
     public void checkpointed(Duration took) {
         Timer.builder("codelab_sandbox_checkpoint").description("Checkpoint images made (import + checkpoint)")
                 .register(registry).record(took);
     }
 
+    @Override
     public void poolSize(String language, Supplier<Number> size) {
         registry.gauge("codelab_pool_ready_sandboxes", java.util.List.of(io.micrometer.core.instrument.Tag.of("language", language)),
                 size, supplier -> supplier.get().doubleValue());

@@ -1,10 +1,13 @@
-package dev.codelab.sandbox.execution;
+package dev.codelab.sandbox.api;
 
-import dev.codelab.sandbox.admission.Tenant;
-import dev.codelab.sandbox.api.ExecutionRequest;
+import dev.codelab.sandbox.execution.ExecutionConfig;
+import dev.codelab.sandbox.execution.ExecutionPlan;
+import dev.codelab.sandbox.execution.WorkspacePath;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
+import dev.codelab.sandbox.tenant.KeyPolicy;
+import dev.codelab.sandbox.tenant.Tenant;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.charset.StandardCharsets;
@@ -16,12 +19,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Turns a request into a plan, or says exactly which field is wrong and what is allowed. */
+/** Turns a request body into an execution plan, or says exactly which JSON field is wrong and what is allowed. */
 @ApplicationScoped
 public class RequestValidator {
 
     private static final ExecutionRequest.LimitsInput NO_LIMITS =
             new ExecutionRequest.LimitsInput(null, null, null, null, null, null);
+    private static final KeyPolicy.MaxLimits NO_KEY_LIMITS = new KeyPolicy.MaxLimits(null, null, null, null, null, null);
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final ExecutionConfig config;
@@ -68,7 +72,7 @@ public class RequestValidator {
             if (file == null) {
                 throw new InvalidRequestException(field, "must be an object {path, content, encoding}");
             }
-            String path = WorkspacePath.check(field + ".path", file.path(), caps.pathDepth());
+            String path = checkedPath(field + ".path", file.path(), caps.pathDepth());
             if (!paths.add(path)) {
                 throw new InvalidRequestException(field + ".path", "duplicate path '" + path + "'");
             }
@@ -121,11 +125,11 @@ public class RequestValidator {
         return Map.copyOf(env);
     }
 
-    private SandboxLimits limits(ExecutionRequest.LimitsInput given, ExecutionRequest.LimitsInput keyMax) {
+    private SandboxLimits limits(ExecutionRequest.LimitsInput given, KeyPolicy.MaxLimits keyMax) {
         ExecutionConfig.Limits defaults = config.defaults();
         ExecutionConfig.Limits max = config.max();
         ExecutionRequest.LimitsInput in = given == null ? NO_LIMITS : given;
-        ExecutionRequest.LimitsInput key = keyMax == null ? NO_LIMITS : keyMax;
+        KeyPolicy.MaxLimits key = keyMax == null ? NO_KEY_LIMITS : keyMax;
         return new SandboxLimits(
                 within("limits.timeoutMs", in.timeoutMs(), defaults.timeoutMs(), max.timeoutMs(), key.timeoutMs()),
                 cpus(in.cpus(), defaults.cpus(), max.cpus(), key.cpus()),
@@ -170,5 +174,13 @@ public class RequestValidator {
 
     private static long utf8Length(String text) {
         return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static String checkedPath(String field, String path, int maxDepth) {
+        String problem = WorkspacePath.problem(path, maxDepth);
+        if (problem != null) {
+            throw new InvalidRequestException(field, problem + ": " + WorkspacePath.rule(maxDepth));
+        }
+        return path;
     }
 }

@@ -1,4 +1,4 @@
-package dev.codelab.sandbox.pool;
+package dev.codelab.sandbox.sandbox;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 

@@ -1,4 +1,4 @@
-package dev.codelab.sandbox.execution;
+package dev.codelab.sandbox.api;
 
 /** A request that cannot run as given; names the field and what is allowed. */
 public class InvalidRequestException extends RuntimeException {
