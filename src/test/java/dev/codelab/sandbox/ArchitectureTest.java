@@ -16,6 +16,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * api                     HTTP: resources, the request DTO and its validation into a plan, problem+json
  * health                  the runtime probe (leftover sweep, pool preparation, canary), health checks
  * admission  telemetry    the gate in front of executions; those who watch them (metrics, audit log)
+ * monitoring              what programs try inside their sandboxes (gVisor runtime monitoring)
  * execution               a plan becomes a stream of events from one sandbox
  * pool                    checkpoint images, restored sandboxes, where a run's sandbox comes from
  * runtime                 the languages and their images
@@ -34,6 +35,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *     sandbox ({@code StartMode}), tenant. Only api uses it. Execution and pool report through
  *     interfaces of their own ({@code RunningExecutions}, {@code PoolMetrics}), so they never
  *     name telemetry.</li>
+ * <li>monitoring: sandbox (it implements {@code SandboxWatch}), root. No package uses it: sandboxes
+ *     report through their own interface, and finished runs carry what it saw.</li>
  * <li>execution: pool (to acquire sandboxes), runtime, sandbox, tenant, root.</li>
  * <li>pool: runtime, sandbox, root. The shape of its sandboxes is handed to it.</li>
  * <li>runtime: sandbox ({@code SandboxImage}) only.</li>
@@ -54,6 +57,7 @@ class ArchitectureTest {
             .layer("health").definedBy(ROOT + ".health..")
             .layer("admission").definedBy(ROOT + ".admission..")
             .layer("telemetry").definedBy(ROOT + ".telemetry..")
+            .layer("monitoring").definedBy(ROOT + ".monitoring..")
             .layer("execution").definedBy(ROOT + ".execution..")
             .layer("pool").definedBy(ROOT + ".pool..")
             .layer("runtime").definedBy(ROOT + ".runtime..")
@@ -64,6 +68,8 @@ class ArchitectureTest {
             .whereLayer("health").mayOnlyAccessLayers("execution", "pool", "runtime", "sandbox", "tenant", "root")
             .whereLayer("admission").mayOnlyAccessLayers("execution", "sandbox", "tenant", "root")
             .whereLayer("telemetry").mayOnlyAccessLayers("execution", "pool", "sandbox", "tenant")
+            .whereLayer("monitoring").mayNotBeAccessedByAnyLayer()
+            .whereLayer("monitoring").mayOnlyAccessLayers("sandbox", "root")
             .whereLayer("execution").mayOnlyAccessLayers("pool", "runtime", "sandbox", "tenant", "root")
             .whereLayer("pool").mayOnlyAccessLayers("runtime", "sandbox", "root")
             .whereLayer("runtime").mayOnlyAccessLayers("sandbox")

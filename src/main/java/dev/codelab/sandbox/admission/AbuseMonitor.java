@@ -2,6 +2,7 @@ package dev.codelab.sandbox.admission;
 
 import dev.codelab.sandbox.execution.ExecutionFinished;
 import dev.codelab.sandbox.execution.ExecutionStatus;
+import dev.codelab.sandbox.sandbox.SecurityEvents;
 import dev.codelab.sandbox.tenant.Tenant;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -14,10 +15,12 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
- * Counts, per API key, the runs that end by hitting a limit; a key past the allowed rate is
- * throttled for a cool-down. Every limit hit and every throttling is logged.
+ * Counts, per API key, the runs that end by hitting a limit and the runs seen probing their
+ * sandbox; a key past either allowed rate is throttled for a cool-down. Every such run and every
+ * throttling is logged.
  */
 @ApplicationScoped
 public class AbuseMonitor {
@@ -28,7 +31,9 @@ public class AbuseMonitor {
 
     private static final class Record {
         final Deque<Long> hits = new ArrayDeque<>();
+        final Deque<Long> probes = new ArrayDeque<>();
         long throttledUntilNanos;
+        String reason;
     }
 
     private final AdmissionConfig.Abuse config;
@@ -40,24 +45,18 @@ public class AbuseMonitor {
 
     void onFinished(@Observes ExecutionFinished finished) {
         Tenant tenant = finished.plan().tenant();
-        if (!tenant.keyed() || !LIMIT_HITS.contains(finished.result().status())) {
+        if (!tenant.keyed()) {
             return;
         }
-        Record record = records.computeIfAbsent(tenant.name(), name -> new Record());
-        synchronized (record) {
-            long now = System.nanoTime();
-            record.hits.addLast(now);
-            while (!record.hits.isEmpty() && now - record.hits.peekFirst() > config.window().toNanos()) {
-                record.hits.removeFirst();
-            }
-            LOG.infof("tenant %s: run %s ended %s (%d limit hits in %s)", tenant.name(), finished.result().id(),
-                    finished.result().status().value(), record.hits.size(), config.window());
-            if (record.hits.size() >= config.maxLimitHits() && now >= record.throttledUntilNanos) {
-                record.throttledUntilNanos = now + config.cooldown().toNanos();
-                record.hits.clear();
-                LOG.warnf("tenant %s throttled for %s: %d runs hit limits within %s", tenant.name(),
-                        config.cooldown(), config.maxLimitHits(), config.window());
-            }
+        String id = finished.result().id();
+        if (LIMIT_HITS.contains(finished.result().status())) {
+            count(tenant, record -> record.hits, config.maxLimitHits(), "run " + id + " ended " + finished.result().status().value(),
+                    "of its runs hit their limits (timeout, memory, processes, output)");
+        }
+        SecurityEvents seen = finished.securityEvents();
+        if (seen != null && seen.total() > 0) {
+            count(tenant, record -> record.probes, config.maxProbingRuns(), "run " + id + " probed its sandbox " + seen,
+                    "of its runs probed their sandbox (network, programs, protected files, privileges)");
         }
     }
 
@@ -67,15 +66,38 @@ public class AbuseMonitor {
             return;
         }
         long remaining;
+        String reason;
         synchronized (record) {
             remaining = record.throttledUntilNanos - System.nanoTime();
+            reason = record.reason;
         }
         if (remaining > 0) {
             long seconds = Duration.ofNanos(remaining).toSeconds() + 1;
             throw new AdmissionRejectedException(AdmissionRejectedException.Reason.ABUSE,
-                    "this API key is throttled for " + seconds + " s more: " + config.maxLimitHits()
-                            + " of its runs hit their limits (timeout, memory, processes, output) within "
+                    "this API key is throttled for " + seconds + " s more: " + reason + " within "
                             + config.window().toMinutes() + " min", seconds);
+        }
+    }
+
+    /** Counts one signal of a kind in the window; past {@code max}, throttles the key. */
+    private void count(Tenant tenant, Function<Record, Deque<Long>> kind, int max, String what,
+                       String why) {
+        Record record = records.computeIfAbsent(tenant.name(), name -> new Record());
+        synchronized (record) {
+            Deque<Long> signals = kind.apply(record);
+            long now = System.nanoTime();
+            signals.addLast(now);
+            while (!signals.isEmpty() && now - signals.peekFirst() > config.window().toNanos()) {
+                signals.removeFirst();
+            }
+            LOG.infof("tenant %s: %s (%d such runs in %s)", tenant.name(), what, signals.size(), config.window());
+            if (signals.size() >= max && now >= record.throttledUntilNanos) {
+                record.throttledUntilNanos = now + config.cooldown().toNanos();
+                record.reason = max + " " + why;
+                signals.clear();
+                LOG.warnf("tenant %s throttled for %s: %s within %s", tenant.name(), config.cooldown(), record.reason,
+                        config.window());
+            }
         }
     }
 }

@@ -40,6 +40,13 @@ public interface AdmissionConfig {
         @WithDefault("10")
         int maxLimitHits();
 
+        /**
+         * ...or runs seen probing their sandbox (network, programs, protected files, privilege,
+         * refused calls: codelab.monitoring) within the window...
+         */
+        @WithDefault("5")
+        int maxProbingRuns();
+
         @WithDefault("5m")
         Duration window();
 

@@ -69,7 +69,8 @@ public class ExecutionService {
         metrics.started();
         try {
             new ExecutionRun(id, plan, acquired.sandbox(), acquired.mode(), config.output(), checks, emitter,
-                    result -> finishedEvents.fire(new ExecutionFinished(plan, result))).run(request);
+                    result -> finishedEvents.fire(new ExecutionFinished(plan, result,
+                            acquired.sandbox().securityEvents()))).run(request);
             emitter.complete();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -24,12 +24,13 @@ final class Runsc {
         return stateRoot;
     }
 
-    List<String> run(String id, Path bundle) {
-        return command("run", "--bundle=" + bundle, id);
+    /** {@code flags}: global flags of this sandbox alone (its runtime monitoring). */
+    List<String> run(String id, Path bundle, List<String> flags) {
+        return command(flags, "run", "--bundle=" + bundle, id);
     }
 
-    List<String> restore(String id, Path bundle, Path image) {
-        return command("restore", "--bundle=" + bundle, "--image-path=" + image, id);
+    List<String> restore(String id, Path bundle, Path image, List<String> flags) {
+        return command(flags, "restore", "--bundle=" + bundle, "--image-path=" + image, id);
     }
 
     List<String> checkpoint(String id, Path image) {
@@ -50,7 +51,12 @@ final class Runsc {
     }
 
     private List<String> command(String... args) {
+        return command(List.of(), args);
+    }
+
+    private List<String> command(List<String> flags, String... args) {
         List<String> command = new ArrayList<>(global);
+        command.addAll(flags);
         command.addAll(List.of(args));
         return command;
     }

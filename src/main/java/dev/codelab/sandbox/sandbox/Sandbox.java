@@ -34,17 +34,19 @@ public final class Sandbox {
     private final Cgroup cgroup;
     private final Runsc runsc;
     private final int maxFrameBytes;
+    private final SandboxWatch watch;
     private final AtomicBoolean killed = new AtomicBoolean();
     private Process process;
     private FrameReader frames;
     private boolean restored;
 
-    Sandbox(String id, Path bundle, Cgroup cgroup, Runsc runsc, int maxFrameBytes) {
+    Sandbox(String id, Path bundle, Cgroup cgroup, Runsc runsc, int maxFrameBytes, SandboxWatch watch) {
         this.id = id;
         this.bundle = bundle;
         this.cgroup = cgroup;
         this.runsc = runsc;
         this.maxFrameBytes = maxFrameBytes;
+        this.watch = watch;
     }
 
     public String id() {
@@ -147,6 +149,14 @@ public final class Sandbox {
 
     public boolean oomKilled() {
         return cgroup.oomKilled();
+    }
+
+    /**
+     * What the program was seen trying (null when not watched). Complete once the supervisor has
+     * reported the program's exit: gVisor writes each event before the call it describes returns.
+     */
+    public SecurityEvents securityEvents() {
+        return watch.seen(id);
     }
 
     /** What runsc itself said, for the service's log; never shown to users. */

@@ -46,12 +46,14 @@ public class Sandboxes {
     private final Path bundles;
     private final String runnerDir;
     private final JsonNode seccompProfile;
+    private final SandboxWatch watch;
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
     private final ExecutorService teardown = Executors.newSingleThreadExecutor(DaemonThreads.named("sandbox-teardown"));
 
-    Sandboxes(SandboxConfig config, ObjectMapper json) {
+    Sandboxes(SandboxConfig config, ObjectMapper json, SandboxWatch watch) {
         this.config = config;
         this.json = json;
+        this.watch = watch;
         this.runsc = new Runsc(config, config.stateDir().toAbsolutePath().resolve("runsc"));
         this.bundles = config.stateDir().toAbsolutePath().resolve("bundles");
         this.runnerDir = config.runnerDir().toAbsolutePath().normalize().toString();
@@ -65,7 +67,7 @@ public class Sandboxes {
     /** A cold sandbox for one run, with the run's limits; hand it back to {@link #release}. */
     public Sandbox start(String executionId, SandboxImage image, SandboxLimits limits) throws IOException {
         Sandbox sandbox = create("codelab-" + executionId, limits);
-        return launch(sandbox, image, limits, runsc.run(sandbox.id(), sandbox.bundle()), false, false);
+        return launch(sandbox, image, limits, runsc.run(sandbox.id(), sandbox.bundle(), watch(sandbox)), false, false);
     }
 
     /**
@@ -77,7 +79,7 @@ public class Sandboxes {
             throws IOException, InterruptedException {
         Sandbox golden = create("codelab-golden-" + UUID.randomUUID(), null);
         try {
-            launch(golden, warmImage, shape, runsc.run(golden.id(), golden.bundle()), false, true);
+            launch(golden, warmImage, shape, runsc.run(golden.id(), golden.bundle(), List.of()), false, true);
             awaitReadyMarker(golden, timeoutMs);
             Sandbox.deleteTree(imageDir);
             Files.createDirectories(imageDir);
@@ -97,7 +99,8 @@ public class Sandboxes {
     public Sandbox restore(SandboxImage warmImage, SandboxLimits shape, Path imageDir)
             throws IOException, InterruptedException {
         Sandbox sandbox = create("codelab-warm-" + UUID.randomUUID(), null);
-        launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir), true, false);
+        launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir, watch(sandbox)),
+                true, false);
         boolean warmed;
         try {
             warmed = sandbox.warmUp(10_000);
@@ -122,6 +125,7 @@ public class Sandboxes {
     public void release(Sandbox sandbox) {
         teardown.execute(() -> {
             sandbox.destroy();
+            watch.stop(sandbox.id());
             live.remove(sandbox.id());
         });
     }
@@ -161,7 +165,7 @@ public class Sandboxes {
     /** A sandbox object with its cgroup made; {@code limits} null means prepared, limits come later. */
     private Sandbox create(String id, SandboxLimits limits) throws IOException {
         Cgroup cgroup = new Cgroup(config.cgroupRoot(), config.cgroupParent(), id);
-        Sandbox sandbox = new Sandbox(id, bundles.resolve(id), cgroup, runsc, config.maxFrameBytes());
+        Sandbox sandbox = new Sandbox(id, bundles.resolve(id), cgroup, runsc, config.maxFrameBytes(), watch);
         live.put(id, sandbox);
         try {
             cgroup.create(limits, PREPARING_MEMORY_BYTES, config.sentryOverheadMb(), config.hostPidsLimit());
@@ -183,6 +187,16 @@ public class Sandboxes {
             throw e;
         }
         return sandbox;
+    }
+
+    /** The flags that let the watch hear from this sandbox (the golden one is not watched: no run is in it). */
+    private List<String> watch(Sandbox sandbox) throws IOException {
+        try {
+            return watch.start(sandbox.id(), sandbox.bundle());
+        } catch (IOException | RuntimeException e) {
+            release(sandbox);
+            throw e;
+        }
     }
 
     /** Reads the golden sandbox's stderr to its end, completing when the ready marker passes. */

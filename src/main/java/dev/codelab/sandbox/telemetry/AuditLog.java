@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.execution.ExecutionFinished;
 import dev.codelab.sandbox.execution.ExecutionResult;
+import dev.codelab.sandbox.sandbox.SecurityEvents;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -17,7 +18,8 @@ import java.util.HexFormat;
 
 /**
  * One JSON line per execution on the `codelab.audit` logger: who ran what (by size and SHA-256,
- * never the code itself), how it ended, and what it used.
+ * never the code itself), how it ended, what it used, and what it was seen trying (securityEvents,
+ * null when the sandbox was not watched).
  */
 @ApplicationScoped
 public class AuditLog {
@@ -27,7 +29,8 @@ public class AuditLog {
     @RegisterForReflection
     record Line(String event, String id, String tenant, String language, String status, Integer exitCode,
                 String signal, long wallMs, long cpuMs, long memoryPeakBytes, long outputBytes, long codeBytes,
-                String codeSha256, String sandboxStart, Instant startedAt, Instant finishedAt) {
+                String codeSha256, String sandboxStart, Instant startedAt, Instant finishedAt,
+                SecurityEvents securityEvents) {
     }
 
     private final ObjectMapper json;
@@ -43,7 +46,7 @@ public class AuditLog {
                 result.language(), result.status().value(), result.exitCode(), result.signal(),
                 result.usage().wallMs(), result.usage().cpuMs(), result.usage().memoryPeakBytes(),
                 result.usage().outputBytes(), code.length, sha256(code), result.usage().sandboxStart().value(),
-                result.startedAt(), result.finishedAt())));
+                result.startedAt(), result.finishedAt(), finished.securityEvents())));
     }
 
     private static String sha256(byte[] bytes) {

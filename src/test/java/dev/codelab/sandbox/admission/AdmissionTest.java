@@ -117,6 +117,18 @@ class AdmissionTest extends RealSandboxTest {
     }
 
     @Test
+    void aKeyThatKeepsProbingItsSandboxIsThrottled() {
+        String probe = "{\"code\": \"import subprocess\\nsubprocess.run(['/bin/sh', '-c', 'true'])\"}";
+        for (int i = 0; i < 5; i++) { // codelab.admission.abuse.max-probing-runs
+            post(Multitenant.PROBER_KEY, probe).then().statusCode(200).body("status", is("ok"));
+        }
+        post(Multitenant.PROBER_KEY, "{\"code\": \"print(1)\"}").then().statusCode(429)
+                .header("Retry-After", org.hamcrest.Matchers.notNullValue())
+                .body("detail", containsString("probed their sandbox"));
+        post(Multitenant.OPEN_KEY, "{\"code\": \"print(1)\"}").then().statusCode(200);
+    }
+
+    @Test
     void metricsCountWhatHappened() {
         post(null, "{\"code\": \"\"}").then().statusCode(401);
         post(Multitenant.OPEN_KEY, "{\"code\": \"print(1)\"}").then().statusCode(200);

@@ -20,6 +20,7 @@ public class Multitenant implements QuarkusTestProfile {
     public static final String RATED_KEY = "key-rated-0123456789";
     public static final String SMALL_KEY = "key-small-0123456789";
     public static final String ABUSER_KEY = "key-abuser-0123456789";
+    public static final String PROBER_KEY = "key-prober-0123456789";
     public static final String LATE_KEY = "key-added-later-0123456789";
 
     @Override
@@ -38,9 +39,10 @@ public class Multitenant implements QuarkusTestProfile {
                   {"tenant": "open", "sha256": "%s"},
                   {"tenant": "rated", "sha256": "%s", "perMinute": 3},
                   {"tenant": "small", "sha256": "%s", "maxConcurrent": 1, "maxLimits": {"memoryMb": 128, "timeoutMs": 5000}},
-                  {"tenant": "abuser", "sha256": "%s"}%s
+                  {"tenant": "abuser", "sha256": "%s"},
+                  {"tenant": "prober", "sha256": "%s"}%s
                 ]}
-                """.formatted(sha256(OPEN_KEY), sha256(RATED_KEY), sha256(SMALL_KEY), sha256(ABUSER_KEY),
+                """.formatted(sha256(OPEN_KEY), sha256(RATED_KEY), sha256(SMALL_KEY), sha256(ABUSER_KEY), sha256(PROBER_KEY),
                 withLateKey ? ",\n  {\"tenant\": \"late\", \"sha256\": \"" + sha256(LATE_KEY) + "\"}" : "");
         try {
             Files.createDirectories(KEYS_FILE.getParent());

@@ -1,0 +1,93 @@
+package dev.codelab.sandbox.monitoring;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codelab.sandbox.sandbox.SandboxWatch;
+import dev.codelab.sandbox.sandbox.SecurityEvents;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+import org.newsclub.net.unix.AFUNIXSocket;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Watches every run's sandbox through gVisor's runtime monitoring: each sandbox gets a trace
+ * session (`--pod-init-config`) whose events stream to a socket of its own in its bundle, so an
+ * event belongs to the sandbox whose socket it came on, and each sandbox serves exactly one run.
+ */
+@ApplicationScoped
+public class RuntimeMonitor implements SandboxWatch {
+
+    private static final Logger LOG = Logger.getLogger(RuntimeMonitor.class);
+    /** sockaddr_un holds 108 bytes, the terminating NUL included. */
+    private static final int MAX_SOCKET_PATH = 107;
+    static final String SOCKET = "trace.sock";
+    static final String SESSION = "trace-session.json";
+
+    private final MonitoringConfig config;
+    private final ObjectMapper json;
+    private final SecurityRules rules;
+    private final Map<String, TraceChannel> channels = new ConcurrentHashMap<>();
+    private final TraceServer server;
+
+    RuntimeMonitor(MonitoringConfig config, ObjectMapper json) throws IOException {
+        this.config = config;
+        this.json = json;
+        this.rules = new SecurityRules(config.allowedExecutables(), config.sensitivePaths(), config.protectedPaths());
+        boolean usable = config.enabled() && AFUNIXSocket.isSupported();
+        if (config.enabled() && !usable) {
+            LOG.error("runtime monitoring is on but Unix sockets are not supported here: runs are not watched");
+        }
+        this.server = usable ? new TraceServer(System::nanoTime) : null;
+        if (usable) {
+            LOG.infof("runtime monitoring on: each sandbox is read at most %d events/s (bursts of %d)",
+                    config.eventsPerSecond(), config.eventBurst());
+        }
+    }
+
+    @Override
+    public List<String> start(String sandboxId, Path dir) throws IOException {
+        if (server == null) {
+            return List.of();
+        }
+        Path socket = dir.toAbsolutePath().resolve(SOCKET);
+        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            throw new IOException("the trace socket path is too long for a Unix socket (shorten the state dir): " + socket);
+        }
+        Files.createDirectories(dir);
+        Path session = dir.toAbsolutePath().resolve(SESSION);
+        Files.write(session, json.writeValueAsBytes(TraceSession.podInitConfig(socket)));
+        TraceChannel channel = TraceChannel.listen(sandboxId, socket, rules, new SecurityTally(config.maxCount()),
+                new TokenBucket(config.eventsPerSecond(), config.eventBurst(), System::nanoTime));
+        channels.put(sandboxId, channel);
+        server.add(channel);
+        return List.of("--pod-init-config=" + session);
+    }
+
+    @Override
+    public SecurityEvents seen(String sandboxId) {
+        TraceChannel channel = channels.get(sandboxId);
+        return channel == null ? null : channel.drain();
+    }
+
+    @Override
+    public void stop(String sandboxId) {
+        TraceChannel channel = channels.remove(sandboxId);
+        if (channel != null) {
+            server.remove(channel);
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+}

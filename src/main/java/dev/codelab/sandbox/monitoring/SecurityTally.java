@@ -1,0 +1,65 @@
+package dev.codelab.sandbox.monitoring;
+
+import dev.codelab.sandbox.sandbox.SecurityEvents;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One sandbox's counts. Each saturates at a cap, and refused calls are keyed by a fixed set of
+ * names and two errno values, so a flood leaves the same few numbers behind as a probe.
+ */
+final class SecurityTally {
+
+    private final int cap;
+    private int network;
+    private int exec;
+    private int sensitivePaths;
+    private int privilege;
+    private final Map<String, Integer> refused = new HashMap<>();
+    private long sandboxDropped;
+    private long malformed;
+
+    SecurityTally(int cap) {
+        this.cap = cap;
+    }
+
+    synchronized void network() {
+        network = bump(network);
+    }
+
+    synchronized void exec() {
+        exec = bump(exec);
+    }
+
+    synchronized void sensitivePath() {
+        sensitivePaths = bump(sensitivePaths);
+    }
+
+    synchronized void privilege() {
+        privilege = bump(privilege);
+    }
+
+    synchronized void refused(String call) {
+        refused.merge(call, 1, (count, one) -> bump(count));
+    }
+
+    /** The sandbox's own running count of points it could not send (a u32 that wraps). */
+    synchronized void sandboxDropped(long count) {
+        if (count >= 0) {
+            sandboxDropped = count;
+        }
+    }
+
+    synchronized void malformed() {
+        malformed++;
+    }
+
+    synchronized SecurityEvents snapshot() {
+        return new SecurityEvents(network, exec, sensitivePaths, privilege, refused, sandboxDropped + malformed);
+    }
+
+    private int bump(int count) {
+        return Math.min(count + 1, cap);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.codelab.sandbox.sandbox;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a sandbox's program was seen trying, from gVisor's runtime monitoring; the supervisor's
+ * own calls (uid 0) never count. Kinds are facts, not a partition: {@code setuid(0)} is a
+ * privilege attempt and, once refused, a refused call too.
+ *
+ * @param network         socket() or connect() of an address family other than AF_UNIX
+ * @param exec            programs executed other than the allowed ones (the Python runtime)
+ * @param sensitivePaths  opens of protected paths: other processes' environment or memory, password hashes, the runner
+ * @param privilege       calls that try to change identity or capabilities (setuid family, setgroups, capset)
+ * @param refusedSyscalls calls the sandbox's kernel refused (EPERM, EACCES), by name and errno: {@code "kill:EPERM"}
+ * @param droppedEvents   events not counted: gVisor dropped them (the listener was behind) or they were malformed
+ */
+public record SecurityEvents(int network, int exec, int sensitivePaths, int privilege,
+                             Map<String, Integer> refusedSyscalls, long droppedEvents) {
+
+    public SecurityEvents {
+        refusedSyscalls = Collections.unmodifiableMap(new TreeMap<>(refusedSyscalls));
+    }
+
+    public int refused() {
+        return refusedSyscalls.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** Events that say the program probed its sandbox. */
+    public int total() {
+        return network + exec + sensitivePaths + privilege + refused();
+    }
+}

@@ -1,0 +1,149 @@
+package dev.codelab.sandbox.monitoring;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codelab.sandbox.Api;
+import dev.codelab.sandbox.RealSandboxTest;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What programs try, seen from outside their sandboxes, in the audit log and the metrics (warm sandboxes). */
+@QuarkusTest
+class SecurityEventsTest extends RealSandboxTest {
+
+    /** Tries each kind once (and unshare, which the seccomp profile refuses before gVisor can see it). */
+    static final String PROBE = """
+            import ctypes, os, socket, subprocess
+            try:
+                socket.create_connection(("127.0.0.1", 9), timeout=1)
+            except OSError as e:
+                print("connect:", e.errno)
+            print("sh:", subprocess.run(["/bin/sh", "-c", "true"]).returncode)
+            libc = ctypes.CDLL(None, use_errno=True)
+            print("unshare:", libc.unshare(0x20000), ctypes.get_errno())
+            try:
+                open("/proc/1/environ").read()
+            except OSError as e:
+                print("environ:", e.errno)
+            for attempt in (lambda: os.setuid(0), lambda: os.kill(1, 9)):
+                try:
+                    attempt()
+                except OSError as e:
+                    print("refused:", e.errno)
+            """;
+
+    static final String DATA_SCIENCE = """
+            import numpy as np, pandas as pd
+            import matplotlib.pyplot as plt
+            df = pd.DataFrame({"x": np.arange(100), "y": np.random.default_rng(1).normal(size=100)})
+            df.to_csv("data.csv")
+            df = pd.read_csv("data.csv")
+            df.plot(x="x", y="y")
+            plt.show()
+            df.describe()
+            """;
+
+    static final String FLOOD = """
+            import os
+            for _ in range(50000):
+                try:
+                    os.setuid(0)
+                except OSError:
+                    pass
+            print("done")
+            """;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The audit line of a run (written before its answer; the file handler may lag a moment). */
+    static Map<?, ?> auditLine(String id) {
+        Path audit = Path.of("target/audit.log");
+        Map<?, ?>[] found = new Map<?, ?>[1];
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            for (String text : Files.readAllLines(audit)) {
+                Map<?, ?> line = parse(text);
+                if (line != null && id.equals(line.get("id"))) {
+                    found[0] = line;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    private static Map<?, ?> parse(String text) {
+        try {
+            return JSON.readValue(text, Map.class);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static Map<?, ?> securityEvents(JsonPath run) {
+        Map<?, ?> events = (Map<?, ?>) auditLine(run.getString("id")).get("securityEvents");
+        assertNotNull(events, "the run was watched");
+        return events;
+    }
+
+    private static int count(Map<?, ?> events, String kind) {
+        return ((Number) events.get(kind)).intValue();
+    }
+
+    @Test
+    void aProbeShowsEveryKindItTried() {
+        JsonPath run = Api.run(PROBE);
+        assertEquals("ok", run.getString("status"), run.prettify());
+        assertTrue(run.getString("stdout").contains("unshare: -1 1"), "the profile refused unshare");
+        assertFalse(run.prettify().contains("securityEvents"), "never shown to the user");
+        Map<?, ?> events = securityEvents(run);
+        assertTrue(count(events, "network") >= 2, "socket and connect: " + events);
+        assertEquals(1, count(events, "exec"), "/bin/sh: " + events);
+        assertEquals(1, count(events, "sensitivePaths"), "/proc/1/environ: " + events);
+        assertEquals(1, count(events, "privilege"), "setuid: " + events);
+        Map<?, ?> refused = (Map<?, ?>) events.get("refusedSyscalls");
+        assertEquals(Map.of("setuid:EPERM", 1, "kill:EPERM", 1), refused);
+
+        String metrics = given().get("/q/metrics").asString();
+        for (String kind : new String[]{"network", "exec", "sensitive_path", "privilege", "refused_syscall"}) {
+            assertTrue(metrics.lines().anyMatch(line -> line.startsWith("codelab_security_events_total{kind=\"" + kind + "\"}")
+                    && !line.endsWith(" 0.0")), kind + " in\n" + metrics);
+        }
+    }
+
+    @Test
+    void aNormalDataScienceRunShowsNothing() {
+        JsonPath run = Api.run(DATA_SCIENCE);
+        assertEquals("ok", run.getString("status"), run.prettify());
+        Map<?, ?> events = securityEvents(run);
+        for (String kind : new String[]{"network", "exec", "sensitivePaths", "privilege"}) {
+            assertEquals(0, count(events, kind), kind + ": " + events);
+        }
+        assertEquals(Map.of(), events.get("refusedSyscalls"));
+    }
+
+    @Test
+    void aFloodOfRefusedCallsLeavesCappedCountsAndIsShed() {
+        JsonPath run = Api.run(FLOOD);
+        assertEquals("ok", run.getString("status"), run.prettify());
+        Map<?, ?> events = securityEvents(run);
+        int cap = 1000; // codelab.monitoring.max-count
+        assertEquals(Map.of("setuid:EPERM", cap), events.get("refusedSyscalls"), "capped: " + events);
+        assertEquals(cap, count(events, "privilege"));
+        assertTrue(((Number) events.get("droppedEvents")).longValue() > 0,
+                "the service read no more than its rate; gVisor dropped the rest: " + events);
+    }
+}
