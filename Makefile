@@ -5,7 +5,7 @@ MVN ?= mvn -B
 PORT ?= 8080
 ROOTFS = $(shell runsc/python-rootfs.sh)
 
-.PHONY: setup rootfs build run test k8s image image-native deploy bench clean
+.PHONY: setup rootfs build run test k8s image image-native deploy bench bench-monitoring clean
 
 setup:
 	@runsc/install-runsc.sh
@@ -45,6 +45,10 @@ deploy: k8s
 # replaces, side by side on loopback; prints a Markdown table of ratios.
 bench: rootfs build
 	bench/run.sh $(ROOTFS)
+
+# What runtime monitoring costs: the service watching its sandboxes and not, same cells, interleaved.
+bench-monitoring: rootfs build
+	bench/monitoring.sh $(ROOTFS)
 
 clean:
 	$(MVN) -q clean

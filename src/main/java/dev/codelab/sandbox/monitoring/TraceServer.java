@@ -31,6 +31,7 @@ final class TraceServer implements AutoCloseable {
     private final Queue<Runnable> changes = new ConcurrentLinkedQueue<>();
     private final List<Paused> paused = new ArrayList<>();
     private volatile boolean running = true;
+    private volatile long wakeups;
 
     private record Paused(SelectionKey key, long until) {
     }
@@ -62,8 +63,14 @@ final class TraceServer implements AutoCloseable {
         });
     }
 
+    /** Times the loop woke up: once per batch of messages, change or resume, never while idle. */
+    long wakeups() {
+        return wakeups;
+    }
+
     @Override
     public void close() {
+        LOG.debugf("the sandbox monitor woke up %d times", wakeups);
         running = false;
         selector.wakeup();
         try {
@@ -84,7 +91,13 @@ final class TraceServer implements AutoCloseable {
     private void serve() {
         while (running) {
             try {
-                selector.select(untilNextResume());
+                long timeout = untilNextResume();
+                if (timeout > 0) {
+                    selector.select(timeout);
+                } else {
+                    selector.select(); // junixsocket's select(0) returns at once, unlike the JDK's
+                }
+                wakeups++;
                 for (Runnable change = changes.poll(); change != null; change = changes.poll()) {
                     change.run();
                 }
@@ -101,6 +114,7 @@ final class TraceServer implements AutoCloseable {
         }
     }
 
+    /** Accepts the sandbox's connection, or reads what it sent. */
     private void handle(SelectionKey key) {
         TraceChannel channel = (TraceChannel) key.attachment();
         if (!key.isValid()) {
@@ -137,7 +151,7 @@ final class TraceServer implements AutoCloseable {
         });
     }
 
-    /** Milliseconds to wait for sockets before a paused one may be read again (0: no limit). */
+    /** Milliseconds to wait for sockets before a paused one may be read again (0: none is paused). */
     private long untilNextResume() {
         long now = nanoTime.getAsLong();
         return paused.stream().mapToLong(entry -> Math.max(1, (entry.until() - now + 999_999) / 1_000_000))

@@ -98,6 +98,15 @@ class TraceServerTest {
     }
 
     @Test
+    void anIdleServerSleeps() throws Exception {
+        channel("idle", 100, 100);
+        connect("idle");
+        long before = server.wakeups();
+        Thread.sleep(500);
+        assertTrue(server.wakeups() - before < 5, "woke up " + (server.wakeups() - before) + " times");
+    }
+
+    @Test
     void malformedMessagesAreDroppedAndCounted() throws Exception {
         TraceChannel channel = channel("sandbox", 100, 100);
         AFUNIXDatagramSocket client = connect("sandbox");
