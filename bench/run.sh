@@ -7,21 +7,7 @@ jar=target/quarkus-app/quarkus-run.jar
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
 
-serve() { # port, state name, extra -D options...
-  local port=$1 name=$2; shift 2
-  CODELAB_PYTHON_ROOTFS=$rootfs java -Dquarkus.http.port="$port" \
-    -Dcodelab.sandbox.state-dir=/run/"$name" -Dcodelab.sandbox.cgroup-parent="$name" \
-    -Dquarkus.log.level=WARN "$@" -jar "$jar" > "/tmp/$name.log" 2>&1 &
-  pids+=($!)
-}
-ready() {
-  for _ in $(seq 1 120); do
-    curl -sf "localhost:$1/q/health/ready" >/dev/null && return 0
-    sleep 1
-  done
-  echo "the service on port $1 did not become ready; see /tmp/codelab-bench*.log" >&2
-  return 1
-}
+. bench/services.sh
 # The admission bounds are set so the burst section below knows them.
 serve 18180 codelab-bench -Dcodelab.admission.max-running=4 -Dcodelab.admission.max-queued=8 \
   -Dcodelab.admission.max-queue-wait=10s

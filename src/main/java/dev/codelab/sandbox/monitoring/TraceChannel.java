@@ -96,14 +96,11 @@ final class TraceChannel {
         return connection;
     }
 
-    /** Reads what has arrived, as far as the bucket allows; false when out of tokens (pause reading). */
+    /** Reads what has arrived, a token per message; false once the tokens are spent (pause reading). */
     synchronized boolean pump() throws IOException {
-        while (!closed) {
+        while (readOne()) {
             if (!bucket.take()) {
                 return false;
-            }
-            if (!readOne()) {
-                return true;
             }
         }
         return true;
