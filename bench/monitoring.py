@@ -80,9 +80,7 @@ def main():
         c = [statistics.median(cpu[t]) for t in (WATCHED, UNWATCHED)]
         lines.append(f"| {name} ({rounds}) | {w[0] * 1000:.0f} / {w[1] * 1000:.0f} ms | **{w[0] / w[1]:.3f}×** "
                      f"| {c[0] * 1000:.0f} / {c[1] * 1000:.0f} ms | **{c[0] / c[1]:.3f}×** | {listener * 1000:.1f} ms |")
-    lines.append("")
-    lines.append(f"Failed answers: {len(failures)}" + (f" — first: {failures[0]}" if failures else ""))
-    print("\n".join(lines))
+    print("\n".join(lines) + f"\n\nFailed answers: {len(failures)}" + (f" — first: {failures[0]}" if failures else ""))
     return 1 if failures else 0
 
 

@@ -13,9 +13,10 @@ import java.net.DatagramPacket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.awaitility.Awaitility.await;
@@ -34,7 +35,7 @@ class TraceServerTest {
     Path dir;
     private final AtomicLong clock = new AtomicLong();
     private final TraceServer server = newServer();
-    private final List<AFUNIXDatagramSocket> clients = new ArrayList<>();
+    private final Map<String, AFUNIXDatagramSocket> clients = new HashMap<>();
 
     private TraceServer newServer() {
         try {
@@ -46,30 +47,30 @@ class TraceServerTest {
 
     @AfterEach
     void close() throws IOException {
-        for (AFUNIXDatagramSocket client : clients) {
+        for (AFUNIXDatagramSocket client : clients.values()) {
             client.close();
         }
         server.close();
     }
 
-    private TraceChannel channel(String name, int burst, int cap) throws IOException {
+    /** A sandbox's channel, served, and a client connected to it as runsc connects (see {@link #client}). */
+    private TraceChannel open(String name, int burst, int cap) throws IOException {
         TraceChannel channel = TraceChannel.listen(name, dir.resolve(name + ".sock"), RULES, new SecurityTally(cap),
                 new TokenBucket(1, burst, clock::get));
         server.add(channel);
-        return channel;
-    }
-
-    /** Connects as runsc does and waits for the handshake's answer, as runsc does. */
-    private AFUNIXDatagramSocket connect(String name) throws IOException {
         AFUNIXDatagramSocket client = AFUNIXDatagramSocket.newInstance(AFSocketType.SOCK_SEQPACKET);
-        clients.add(client);
+        clients.put(name, client);
         client.connect(AFUNIXSocketAddress.of(dir.resolve(name + ".sock")));
         client.setSoTimeout(10_000);
         client.send(new DatagramPacket(new byte[]{0x08, 0x01}, 2));
         DatagramPacket answer = new DatagramPacket(new byte[64], 64);
-        client.receive(answer);
+        client.receive(answer); // runsc waits for the handshake's answer too
         assertArrayEquals(new byte[]{0x08, 0x01}, Arrays.copyOf(answer.getData(), answer.getLength()));
-        return client;
+        return channel;
+    }
+
+    private AFUNIXDatagramSocket client(String name) {
+        return clients.get(name);
     }
 
     private static void send(AFUNIXDatagramSocket client, byte[] message) throws IOException {
@@ -78,14 +79,12 @@ class TraceServerTest {
 
     @Test
     void eventsAreCountedForTheSandboxWhoseSocketTheyCameOn() throws Exception {
-        TraceChannel first = channel("first", 100, 100);
-        TraceChannel second = channel("second", 100, 100);
-        AFUNIXDatagramSocket one = connect("first");
-        AFUNIXDatagramSocket two = connect("second");
-        send(one, TraceMessages.socket(TraceMessages.PROGRAM_UID, 2));
-        send(one, TraceMessages.raw(TraceMessages.PROGRAM_UID, 62, 1, 5));
-        send(two, TraceMessages.exec(TraceMessages.PROGRAM_UID, "/bin/sh"));
-        send(two, TraceMessages.exec(TraceMessages.SUPERVISOR_UID, "/bin/sh"));
+        TraceChannel first = open("first", 100, 100);
+        TraceChannel second = open("second", 100, 100);
+        send(client("first"), TraceMessages.socket(TraceMessages.PROGRAM_UID, 2));
+        send(client("first"), TraceMessages.raw(TraceMessages.PROGRAM_UID, 62, 1, 5));
+        send(client("second"), TraceMessages.exec(TraceMessages.PROGRAM_UID, "/bin/sh"));
+        send(client("second"), TraceMessages.exec(TraceMessages.SUPERVISOR_UID, "/bin/sh"));
         SecurityEvents seenFirst = first.drain();
         SecurityEvents seenSecond = second.drain();
         assertEquals(1, seenFirst.network());
@@ -99,8 +98,7 @@ class TraceServerTest {
 
     @Test
     void anIdleServerSleeps() throws Exception {
-        channel("idle", 100, 100);
-        connect("idle");
+        open("idle", 100, 100);
         long before = server.wakeups();
         Thread.sleep(500);
         assertTrue(server.wakeups() - before < 5, "woke up " + (server.wakeups() - before) + " times");
@@ -108,8 +106,8 @@ class TraceServerTest {
 
     @Test
     void malformedMessagesAreDroppedAndCounted() throws Exception {
-        TraceChannel channel = channel("sandbox", 100, 100);
-        AFUNIXDatagramSocket client = connect("sandbox");
+        TraceChannel channel = open("sandbox", 100, 100);
+        AFUNIXDatagramSocket client = client("sandbox");
         send(client, new byte[]{1, 2, 3});
         byte[] cut = TraceMessages.open(TraceMessages.PROGRAM_UID, "/", TraceMessages.AT_FDCWD, null, "/etc/shadow");
         send(client, Arrays.copyOf(cut, cut.length - 6)); // into the path
@@ -121,10 +119,9 @@ class TraceServerTest {
 
     @Test
     void aFloodIsReadOnlyAsFastAsItsBucketAllowsAndCountsStopAtTheCap() throws Exception {
-        TraceChannel flooded = channel("flooded", 200, 50);
-        TraceChannel quiet = channel("quiet", 200, 50);
-        AFUNIXDatagramSocket flood = connect("flooded");
-        AFUNIXDatagramSocket calm = connect("quiet");
+        TraceChannel flooded = open("flooded", 200, 50);
+        TraceChannel quiet = open("quiet", 200, 50);
+        AFUNIXDatagramSocket flood = client("flooded");
         flood.getChannel().configureBlocking(false);
         byte[] refused = TraceMessages.raw(TraceMessages.PROGRAM_UID, 105, 1, 0);
         int sent = 0;
@@ -139,7 +136,7 @@ class TraceServerTest {
         // The clock stands still: past its burst the flooded socket is not read, so it fills up,
         // and a sender (gVisor) has to drop what does not fit.
         assertTrue(refusedSends > 0, "the socket filled up: " + sent + " sent");
-        send(calm, TraceMessages.socket(TraceMessages.PROGRAM_UID, 2));
+        send(client("quiet"), TraceMessages.socket(TraceMessages.PROGRAM_UID, 2));
         await().until(() -> quiet.drain().network() == 1);
         SecurityEvents seen = flooded.drain();
         assertEquals(Integer.valueOf(50), seen.refusedSyscalls().get("setuid:EPERM"), "capped");
