@@ -30,7 +30,7 @@ public interface MonitoringConfig {
 
     /**
      * Programs a run may execute without it counting (globs on the path gVisor resolved): the
-     * runtime, and uname, which Python's platform module runs while numpy is imported.
+     * runtime, and uname, which Python's platform module runs while the stack is imported (cold starts).
      */
     @WithDefault("/usr/bin/python3*,/usr/bin/uname")
     List<String> allowedExecutables();
