@@ -1,6 +1,5 @@
 package dev.codelab.sandbox.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codelab.sandbox.admission.Admission;
 import dev.codelab.sandbox.admission.ApiKeyFilter;
@@ -66,16 +65,16 @@ public class ExecutionResource {
     private final RequestValidator validator;
     private final ExecutionService executions;
     private final RuntimeProbe probe;
-    private final ObjectMapper json;
+    private final EventStreams streams;
     private final Admission admission;
 
-    ExecutionResource(RequestValidator validator, ExecutionService executions, RuntimeProbe probe, ObjectMapper json,
+    ExecutionResource(RequestValidator validator, ExecutionService executions, RuntimeProbe probe, EventStreams streams,
                       Admission admission) {
         this.admission = admission;
         this.validator = validator;
         this.executions = executions;
         this.probe = probe;
-        this.json = json;
+        this.streams = streams;
     }
 
     @POST
@@ -106,10 +105,7 @@ public class ExecutionResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(hidden = true) // documented with run(): one operation, three media types
     public Multi<OutboundSseEvent> stream(ExecutionRequest request, Sse sse, @Context ContainerRequestContext context) {
-        return events(request, context).map(event -> sse.newEventBuilder()
-                .name(event.type())
-                .data(toJson(event.data()))
-                .build());
+        return streams.sse(events(request, context), sse);
     }
 
     @POST
@@ -117,11 +113,7 @@ public class ExecutionResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Operation(hidden = true)
     public Multi<ObjectNode> lines(ExecutionRequest request, @Context ContainerRequestContext context) {
-        return events(request, context).map(event -> {
-            ObjectNode line = json.createObjectNode().put("type", event.type());
-            line.setAll((ObjectNode) json.valueToTree(event.data()));
-            return line;
-        });
+        return streams.ndjson(events(request, context));
     }
 
     /** Validate, check readiness, wait for admission (or 429), then run; the slot is freed however it ends. */
@@ -136,11 +128,4 @@ public class ExecutionResource {
                 .onTermination().invoke(permit::release));
     }
 
-    private String toJson(Object data) {
-        try {
-            return json.writeValueAsString(data);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -2,6 +2,7 @@ package dev.codelab.sandbox.api;
 
 import dev.codelab.sandbox.execution.ExecutionConfig;
 import dev.codelab.sandbox.execution.ExecutionPlan;
+import dev.codelab.sandbox.session.SessionSpec;
 import dev.codelab.sandbox.execution.WorkspacePath;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,6 +55,27 @@ public class RequestValidator {
         requireAtMost("stdin", utf8Length(stdin), caps.stdinBytes());
         return new ExecutionPlan(tenant, runtime, request.code(), stdin, files(request.files()), env(request.env()),
                 limits(request.limits(), tenant.policy().maxLimits()));
+    }
+
+    /** A session request for this tenant; its idle timeout lies in [1, the configured maximum]. */
+    public SessionSpec session(SessionRequest request, Tenant tenant, Duration maxIdle, Duration defaultIdle) {
+        SessionRequest given = request == null ? new SessionRequest(null, null, null, null, null) : request;
+        ExecutionPlan plan = validate(new ExecutionRequest(given.language(), "", "", given.files(), given.env(),
+                given.limits()), tenant);
+        long idleMs = within("idleTimeoutMs", given.idleTimeoutMs(), defaultIdle.toMillis(), maxIdle.toMillis(), null);
+        return new SessionSpec(tenant, plan.runtime(), plan.limits(), plan.env(), plan.files(), Duration.ofMillis(idleMs));
+    }
+
+    /** A cell: code, stdin, files, and its own time and output limits (by default the session's). */
+    public ExecutionPlan cell(CellRequest request, Tenant tenant, String language, SandboxLimits session) {
+        if (request == null) {
+            throw new InvalidRequestException("body", "a JSON object with at least `code` is required");
+        }
+        CellRequest.CellLimits limits = request.limits() == null ? new CellRequest.CellLimits(null, null) : request.limits();
+        return validate(new ExecutionRequest(language, request.code(), request.stdin(), request.files(), null,
+                new ExecutionRequest.LimitsInput(limits.timeoutMs() == null ? session.timeoutMs() : limits.timeoutMs(),
+                        null, null, null, limits.outputBytes() == null ? session.outputBytes() : limits.outputBytes(),
+                        null)), tenant);
     }
 
     private List<ExecutionPlan.InputFile> files(List<ExecutionRequest.FileInput> files) {

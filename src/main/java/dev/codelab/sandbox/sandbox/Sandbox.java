@@ -28,6 +28,7 @@ public final class Sandbox {
     private static final int DIAGNOSTIC_BYTES = 2048;
     private static final long EXIT_GRACE_MS = 1000;
     private static final byte[] WARM_UP = "{\"warmup\": true}\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] INTERRUPT = "{\"interrupt\": true}\n".getBytes(StandardCharsets.UTF_8);
 
     private final String id;
     private final Path bundle;
@@ -38,6 +39,7 @@ public final class Sandbox {
     private Process process;
     private FrameReader frames;
     private boolean restored;
+    private Hibernated.Shape shape;
 
     Sandbox(String id, Path bundle, Cgroup cgroup, Runsc runsc, int maxFrameBytes) {
         this.id = id;
@@ -59,9 +61,16 @@ public final class Sandbox {
         return cgroup;
     }
 
+    /** The image and spec shape it started from: what a restore of its checkpoint needs. */
+    Hibernated.Shape shape() {
+        return shape;
+    }
+
     /** Writes the bundle and starts the runsc command; stderr goes to a log file or, if asked, a pipe. */
-    void launch(byte[] specJson, List<String> command, boolean restore, boolean stderrPipe) throws IOException {
+    void launch(byte[] specJson, List<String> command, boolean restore, boolean stderrPipe, Hibernated.Shape shape)
+            throws IOException {
         this.restored = restore;
+        this.shape = shape;
         Files.createDirectories(bundle);
         Files.write(bundle.resolve("config.json"), specJson);
         ProcessBuilder builder = new ProcessBuilder(command);
@@ -74,6 +83,19 @@ public final class Sandbox {
 
     public OutputStream input() {
         return process.getOutputStream();
+    }
+
+    /** Asks the supervisor for a KeyboardInterrupt in the running cell; false if it cannot be told. */
+    public boolean interrupt() {
+        try {
+            synchronized (process) {
+                process.getOutputStream().write(INTERRUPT);
+                process.getOutputStream().flush();
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public FrameReader frames() {

@@ -113,6 +113,41 @@ public class Sandboxes {
         return sandbox;
     }
 
+    /**
+     * Checkpoints a live sandbox to {@code imageDir} (its processes, memory and tmpfs files) and
+     * tears it down: it then holds disk only. Throws, with the sandbox killed, when that fails.
+     */
+    public Hibernated hibernate(Sandbox sandbox, Path imageDir) throws IOException, InterruptedException {
+        try {
+            Sandbox.deleteTree(imageDir);
+            Files.createDirectories(imageDir);
+            String out = Sandbox.output(runsc.checkpoint(sandbox.id(), imageDir));
+            sandbox.awaitExit(10_000);
+            if (!Files.exists(imageDir.resolve("checkpoint.img"))) {
+                Sandbox.deleteTree(imageDir);
+                throw new IOException("runsc checkpoint failed: " + out.strip());
+            }
+            return new Hibernated(sandbox.shape(), imageDir);
+        } finally {
+            sandbox.kill();
+            release(sandbox);
+        }
+    }
+
+    /** A new sandbox restored from a hibernated one's image, which is then deleted. */
+    public Sandbox resume(Hibernated hibernated) throws IOException, InterruptedException {
+        try {
+            return restore(hibernated.shape().image(), hibernated.shape().limits(), hibernated.imageDir());
+        } finally {
+            Sandbox.deleteTree(hibernated.imageDir());
+        }
+    }
+
+    /** Deletes a checkpoint image that will not be restored. */
+    public void removeImage(Path imageDir) {
+        Sandbox.deleteTree(imageDir);
+    }
+
     /** Host memory a sandbox holds now (its cgroup's usage). */
     public long memoryUsage(Sandbox sandbox) {
         return sandbox.cgroup().memoryUsageBytes();
@@ -177,7 +212,7 @@ public class Sandboxes {
         Map<String, Object> spec = OciSpec.of(image, runnerDir, shape, sandbox.cgroup().specPath(),
                 seccompProfile, config.openFiles());
         try {
-            sandbox.launch(json.writeValueAsBytes(spec), command, restore, stderrPipe);
+            sandbox.launch(json.writeValueAsBytes(spec), command, restore, stderrPipe, new Hibernated.Shape(image, shape));
         } catch (IOException | RuntimeException e) {
             release(sandbox);
             throw e;
