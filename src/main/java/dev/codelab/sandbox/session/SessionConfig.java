@@ -26,6 +26,10 @@ public interface SessionConfig {
     @WithDefault("60s")
     Duration hibernateAfter();
 
+    /** How often sessions are looked over for expiry and hibernation. */
+    @WithDefault("5s")
+    Duration tendEvery();
+
     /** Checkpoint idle sessions to disk at all. */
     @WithDefault("true")
     boolean hibernate();

@@ -107,7 +107,7 @@ public class Sessions {
     }
 
     /** Every few seconds: sessions past their time end; idle ones go to disk. */
-    @Scheduled(every = "${codelab.session.tend-every:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${codelab.session.tend-every}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tend() {
         Instant now = Instant.now();
         for (Session session : open.values()) {
