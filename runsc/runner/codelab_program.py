@@ -330,6 +330,7 @@ def execute(code, module):
     except SystemExit as stop:
         return exit_code_of(stop)
     except BaseException as error:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second interrupt must not cut the traceback short
         claim = limit_hit(error)
         if claim:
             send(b"L", claim)  # first, while the evidence (the processes at the limit) is still there

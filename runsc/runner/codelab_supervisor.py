@@ -361,7 +361,6 @@ class Turn:
         self.outputs = OutputPipes(program, self.budget)
         self.rich = RichChannel(request["richOut"], self.budget, self.outputs, request["limits"]["pids"],
                                 program.request_write, self.cell)
-        self.interrupted = False
 
     def run(self):
         """Sends W and X; returns the files baseline for the next cell, or None when the program
@@ -398,8 +397,6 @@ class Turn:
             if self.budget.left < 0 and not self.cell:
                 program.end_everything()  # the host stops a run past its budget: nothing more to say
                 return None
-            if self.budget.left < 0 and not self.interrupted:
-                self.interrupt()
             program.reap()
             if program.status is not None:
                 program.end_everything()  # the program is over: so is everything it started
@@ -432,7 +429,6 @@ class Turn:
 
     def interrupt(self):
         """KeyboardInterrupt in the program's cell (a timeout, or output past its budget)."""
-        self.interrupted = True
         try:
             os.kill(self.program.pid, signal.SIGINT)
         except ProcessLookupError:

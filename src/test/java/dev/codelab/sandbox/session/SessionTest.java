@@ -107,6 +107,16 @@ class SessionTest extends RealSandboxTest {
     }
 
     @Test
+    void aCellPastItsOutputIsInterruptedAndTheSessionSurvives() {
+        String id = open();
+        JsonPath flood = cell(id, "while True:\n    print('x' * 1000)", "limits", Map.of("outputBytes", 10_000));
+        assertEquals("output_limit", flood.getString("status"));
+        assertEquals(10_000, flood.getString("stdout").length());
+        assertEquals("active", flood.getString("session.state"));
+        assertEquals("ok", cell(id, "print('next')").getString("status"));
+    }
+
+    @Test
     void aCellThatIgnoresTheInterruptEndsTheSession() {
         String id = open();
         JsonPath stubborn = cell(id, "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass",
