@@ -8,7 +8,6 @@ import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ExecutionService;
 import dev.codelab.sandbox.execution.ResultAggregator;
-import dev.codelab.sandbox.execution.SandboxUnavailableException;
 import dev.codelab.sandbox.health.RuntimeProbe;
 import dev.codelab.sandbox.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
@@ -120,10 +119,7 @@ public class ExecutionResource {
     private Multi<ExecutionEvent> events(ExecutionRequest request, ContainerRequestContext context) {
         Tenant tenant = ApiKeyFilter.tenantOf(context);
         ExecutionPlan plan = validator.validate(request, tenant);
-        RuntimeProbe.Status status = probe.status();
-        if (!status.ready()) {
-            throw new SandboxUnavailableException(status.reason());
-        }
+        probe.requireReady();
         return admission.admit(tenant).onItem().transformToMulti(permit -> executions.execute(plan)
                 .onTermination().invoke(permit::release));
     }

@@ -5,7 +5,6 @@ import dev.codelab.sandbox.admission.ApiKeyFilter;
 import dev.codelab.sandbox.execution.ExecutionEvent;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ResultAggregator;
-import dev.codelab.sandbox.execution.SandboxUnavailableException;
 import dev.codelab.sandbox.health.RuntimeProbe;
 import dev.codelab.sandbox.session.SessionConfig;
 import dev.codelab.sandbox.session.SessionView;
@@ -68,7 +67,7 @@ public class SessionResource {
     @APIResponse(responseCode = "429", description = "This key (or the service) holds as many sessions as it may",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
     public Response create(SessionRequest request, @Context ContainerRequestContext context) {
-        ready();
+        probe.requireReady();
         SessionView session = sessions.create(validator.session(request, ApiKeyFilter.tenantOf(context),
                 config.maxIdleTimeout(), config.idleTimeout()));
         return Response.created(URI.create("/v1/sessions/" + session.id())).entity(session).build();
@@ -133,12 +132,5 @@ public class SessionResource {
         Tenant tenant = ApiKeyFilter.tenantOf(context);
         SessionView session = sessions.view(id, tenant);
         return sessions.cell(id, tenant, validator.cell(request, tenant, session.language(), session.limits()));
-    }
-
-    private void ready() {
-        RuntimeProbe.Status status = probe.status();
-        if (!status.ready()) {
-            throw new SandboxUnavailableException(status.reason());
-        }
     }
 }
