@@ -336,15 +336,10 @@ class HostLines:
     def ready(self):
         """The lines that have arrived, without waiting; None once the channel is closed."""
         os.set_blocking(0, False)
-        try:
-            data = os.read(0, 1 << 16)
-        except BlockingIOError:
-            data = b"-"
-        else:
-            if not data:
-                return None
-        if data != b"-":
-            self.buffer += data
+        data = read_some(0)
+        if data == b"":
+            return None
+        self.buffer += data or b""
         lines = self.buffer.split(b"\n")
         self.buffer = lines.pop()
         return lines
