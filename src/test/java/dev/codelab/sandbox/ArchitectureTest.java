@@ -28,8 +28,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * <ul>
  * <li>api may use every other package; no package uses api.</li>
  * <li>health: execution, pool, runtime, sandbox, tenant, root. Only api uses it.</li>
- * <li>admission: execution (finished runs, the default limits), sandbox (its memory overhead),
- *     tenant, root. Only api uses it.</li>
+ * <li>admission: execution (finished runs), pool (the memory it holds), sandbox (a sandbox's memory
+ *     overhead), tenant, root. Only api uses it.</li>
  * <li>telemetry: execution (it observes finished runs), pool (it implements {@code PoolMetrics}),
  *     sandbox ({@code StartMode}), tenant. Only api uses it. Execution and pool report through
  *     interfaces of their own ({@code RunningExecutions}, {@code PoolMetrics}), so they never
@@ -62,7 +62,7 @@ class ArchitectureTest {
             .layer("root").definedBy(ROOT)
             .whereLayer("api").mayNotBeAccessedByAnyLayer()
             .whereLayer("health").mayOnlyAccessLayers("execution", "pool", "runtime", "sandbox", "tenant", "root")
-            .whereLayer("admission").mayOnlyAccessLayers("execution", "sandbox", "tenant", "root")
+            .whereLayer("admission").mayOnlyAccessLayers("execution", "pool", "sandbox", "tenant", "root")
             .whereLayer("telemetry").mayOnlyAccessLayers("execution", "pool", "sandbox", "tenant")
             .whereLayer("execution").mayOnlyAccessLayers("pool", "runtime", "sandbox", "tenant", "root")
             .whereLayer("pool").mayOnlyAccessLayers("runtime", "sandbox", "root")

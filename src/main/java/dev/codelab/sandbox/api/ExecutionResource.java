@@ -132,8 +132,9 @@ public class ExecutionResource {
         if (!status.ready()) {
             throw new SandboxUnavailableException(status.reason());
         }
-        return admission.admit(tenant).onItem().transformToMulti(permit -> executions.execute(plan)
-                .onTermination().invoke(permit::release));
+        return admission.admit(tenant, plan.limits().memoryMb()).onItem()
+                .transformToMulti(permit -> executions.execute(plan)
+                        .onTermination().invoke(permit::release));
     }
 
     private String toJson(Object data) {
