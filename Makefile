@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 MVN ?= mvn -B
 PORT ?= 8080
+MANAGEMENT_PORT ?= 9000
 ROOTFS = $(shell runsc/python-rootfs.sh)
 
 .PHONY: setup rootfs build run test k8s image image-native deploy bench clean
@@ -17,8 +18,11 @@ rootfs: setup
 build:
 	$(MVN) -q package -DskipTests
 
+# Open to anyone who can reach it (no API keys), which the packaged service refuses unless told so;
+# /q/health, /q/metrics and /q/openapi are on the management port.
 run: rootfs build
-	CODELAB_PYTHON_ROOTFS=$(ROOTFS) java -Dquarkus.http.port=$(PORT) -jar target/quarkus-app/quarkus-run.jar
+	CODELAB_PYTHON_ROOTFS=$(ROOTFS) java -Dquarkus.http.port=$(PORT) -Dquarkus.management.port=$(MANAGEMENT_PORT) \
+	  -Dcodelab.admission.open=true -jar target/quarkus-app/quarkus-run.jar
 
 # Unit and @QuarkusTest suites against real runsc sandboxes, the manifests, and the container image
 # under a real Docker engine (ContainerImageTest; the image is built first by `image`).

@@ -30,8 +30,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * <li>health: execution, pool, runtime, sandbox, tenant, root. Only api uses it.</li>
  * <li>session: execution (a cell runs through its pipeline), pool (a session's sandbox comes from it),
  *     runtime, sandbox (hibernation), tenant. Only api uses it.</li>
- * <li>admission: execution (finished runs, the default limits), sandbox (its memory overhead),
- *     tenant, root. Only api uses it.</li>
+ * <li>admission: execution (finished runs), pool (the memory it holds), sandbox (a sandbox's memory
+ *     overhead), tenant, root. Only api uses it.</li>
  * <li>telemetry: execution (it observes finished runs), pool (it implements {@code PoolMetrics}),
  *     sandbox ({@code StartMode}), tenant. Only api uses it. Execution and pool report through
  *     interfaces of their own ({@code RunningExecutions}, {@code PoolMetrics}), so they never
@@ -66,7 +66,7 @@ class ArchitectureTest {
             .whereLayer("api").mayNotBeAccessedByAnyLayer()
             .whereLayer("health").mayOnlyAccessLayers("execution", "pool", "runtime", "sandbox", "tenant", "root")
             .whereLayer("session").mayOnlyAccessLayers("execution", "pool", "runtime", "sandbox", "tenant")
-            .whereLayer("admission").mayOnlyAccessLayers("execution", "sandbox", "tenant", "root")
+            .whereLayer("admission").mayOnlyAccessLayers("execution", "pool", "sandbox", "tenant", "root")
             .whereLayer("telemetry").mayOnlyAccessLayers("execution", "pool", "sandbox", "tenant")
             .whereLayer("execution").mayOnlyAccessLayers("pool", "runtime", "sandbox", "tenant", "root")
             .whereLayer("pool").mayOnlyAccessLayers("runtime", "sandbox", "root")

@@ -5,6 +5,7 @@ import dev.codelab.sandbox.execution.ExecutionStatus;
 import dev.codelab.sandbox.tenant.Tenant;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -16,8 +17,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts, per API key, the runs that end by hitting a limit; a key past the allowed rate is
- * throttled for a cool-down. Every limit hit and every throttling is logged.
+ * Counts, per tenant (an API key's, or the one anonymous tenant of an open service), the runs that
+ * end by hitting a limit; a tenant past the allowed rate is throttled for a cool-down. Every limit
+ * hit and every throttling is logged.
  */
 @ApplicationScoped
 public class AbuseMonitor {
@@ -34,13 +36,18 @@ public class AbuseMonitor {
     private final AdmissionConfig.Abuse config;
     private final Map<String, Record> records = new ConcurrentHashMap<>();
 
+    @Inject
     AbuseMonitor(AdmissionConfig config) {
-        this.config = config.abuse();
+        this(config.abuse());
+    }
+
+    AbuseMonitor(AdmissionConfig.Abuse config) {
+        this.config = config;
     }
 
     void onFinished(@Observes ExecutionFinished finished) {
         Tenant tenant = finished.plan().tenant();
-        if (!tenant.keyed() || !LIMIT_HITS.contains(finished.result().status())) {
+        if (!LIMIT_HITS.contains(finished.result().status())) {
             return;
         }
         Record record = records.computeIfAbsent(tenant.name(), name -> new Record());
@@ -73,9 +80,9 @@ public class AbuseMonitor {
         if (remaining > 0) {
             long seconds = Duration.ofNanos(remaining).toSeconds() + 1;
             throw new AdmissionRejectedException(AdmissionRejectedException.Reason.ABUSE,
-                    "this API key is throttled for " + seconds + " s more: " + config.maxLimitHits()
-                            + " of its runs hit their limits (timeout, memory, processes, output) within "
-                            + config.window().toMinutes() + " min", seconds);
+                    "throttled: " + tenant.subject() + " may start no execution for " + seconds + " s more: "
+                            + config.maxLimitHits() + " of its runs hit their limits (timeout, memory, processes,"
+                            + " output) within " + config.window().toMinutes() + " min", seconds);
         }
     }
 }

@@ -120,8 +120,9 @@ public class ExecutionResource {
         Tenant tenant = ApiKeyFilter.tenantOf(context);
         ExecutionPlan plan = validator.validate(request, tenant);
         probe.requireReady();
-        return admission.admit(tenant).onItem().transformToMulti(permit -> executions.execute(plan)
-                .onTermination().invoke(permit::release));
+        return admission.admit(tenant, plan.limits().memoryMb()).onItem()
+                .transformToMulti(permit -> executions.execute(plan)
+                        .onTermination().invoke(permit::release));
     }
 
 }

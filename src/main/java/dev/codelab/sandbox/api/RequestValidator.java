@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.api;
 
+import dev.codelab.sandbox.admission.Admission;
 import dev.codelab.sandbox.execution.ExecutionConfig;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.session.SessionSpec;
@@ -32,10 +33,12 @@ public class RequestValidator {
 
     private final ExecutionConfig config;
     private final RuntimeCatalog runtimes;
+    private final Admission admission;
 
-    RequestValidator(ExecutionConfig config, RuntimeCatalog runtimes) {
+    RequestValidator(ExecutionConfig config, RuntimeCatalog runtimes, Admission admission) {
         this.config = config;
         this.runtimes = runtimes;
+        this.admission = admission;
     }
 
     /** The plan of a request for this tenant, whose key may cap the limits lower than the service does. */
@@ -156,16 +159,37 @@ public class RequestValidator {
         return new SandboxLimits(
                 within("limits.timeoutMs", in.timeoutMs(), defaults.timeoutMs(), max.timeoutMs(), key.timeoutMs()),
                 cpus(in.cpus(), defaults.cpus(), max.cpus(), key.cpus()),
-                (int) within("limits.memoryMb", in.memoryMb(), defaults.memoryMb(), max.memoryMb(), key.memoryMb()),
+                (int) memoryMb(in.memoryMb(), defaults.memoryMb(), max.memoryMb(), key.memoryMb()),
                 (int) within("limits.pids", in.pids(), defaults.pids(), max.pids(), key.pids()),
                 within("limits.outputBytes", in.outputBytes(), defaults.outputBytes(), max.outputBytes(), key.outputBytes()),
                 (int) within("limits.diskMb", in.diskMb(), defaults.diskMb(), max.diskMb(), key.diskMb()));
+    }
+
+    /**
+     * As within(), and never more than the memory budget holds: a run that could never start here
+     * is a 400 rather than a wait that cannot end.
+     */
+    private long memoryMb(Number value, long fallback, long serviceMax, Number keyMax) {
+        long largest = admission.largestMemoryMb();
+        long max = keyMax == null ? serviceMax : Math.min(serviceMax, keyMax.longValue());
+        if (max <= largest) {
+            return within("limits.memoryMb", value, fallback, serviceMax, keyMax);
+        }
+        return bounded("limits.memoryMb", value, fallback, largest,
+                " (the most this service's memory holds: " + admission.memoryBudget() + ")");
     }
 
     /** A value in [1, max], where a key's own maximum (if lower) replaces the service's, default capped too. */
     private static long within(String field, Number value, long fallback, long serviceMax, Number keyMax) {
         long max = keyMax == null ? serviceMax : Math.min(serviceMax, keyMax.longValue());
         String whose = keyMax != null && keyMax.longValue() < serviceMax ? " (the most this API key may ask for)" : "";
+        return bounded(field, value, fallback, max, whose);
+    }
+
+    private static long bounded(String field, Number value, long fallback, long max, String whose) {
+        if (max < 1) {
+            throw new InvalidRequestException(field, "no value can be met here" + whose);
+        }
         if (value == null) {
             return Math.min(fallback, max);
         }
