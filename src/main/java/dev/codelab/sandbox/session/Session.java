@@ -33,6 +33,7 @@ final class Session implements SessionSeat {
     private Instant lastUsedAt;
     private int cells;
     private boolean busy;
+    private Runnable memoryHeld;
 
     Session(String id, SessionSpec spec, Sandbox sandbox, StartMode startMode, Duration maxLifetime, Consumer<Session> onEnd) {
         this.id = id;
@@ -137,6 +138,18 @@ final class Session implements SessionSeat {
     synchronized void hibernatedAs(Hibernated image) {
         hibernated = image;
         state = SessionState.HIBERNATED;
+    }
+
+    /** The admission hold of an active session's memory; given back at hibernation and at the end. */
+    synchronized void holding(Runnable release) {
+        memoryHeld = release;
+    }
+
+    synchronized void releaseMemory() {
+        if (memoryHeld != null) {
+            memoryHeld.run();
+            memoryHeld = null;
+        }
     }
 
     synchronized void resumedAs(Sandbox restored) {

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -44,12 +45,14 @@ public class Sessions {
     private final SandboxSupply supply;
     private final Sandboxes sandboxes;
     private final ExecutionService executions;
+    private final SessionMemory memory;
     private final Map<String, Session> open = new ConcurrentHashMap<>();
     private final Timer hibernations;
     private final Timer resumptions;
 
     Sessions(SessionConfig config, SandboxSupply supply, Sandboxes sandboxes, ExecutionService executions,
-             MeterRegistry registry) {
+             SessionMemory memory, MeterRegistry registry) {
+        this.memory = memory;
         this.config = config;
         this.supply = supply;
         this.sandboxes = sandboxes;
@@ -73,14 +76,17 @@ public class Sessions {
             throw new SessionLimitException("the service holds as many sessions as it may; try again later");
         }
         String id = UUID.randomUUID().toString();
+        Runnable held = memory.hold(spec.tenant(), spec.limits().memoryMb());
         AcquiredSandbox acquired;
         try {
             acquired = supply.acquire(id, spec.runtime(), spec.limits());
         } catch (IOException e) {
+            held.run();
             LOG.errorf("session %s: the sandbox did not start: %s", id, e.getMessage());
             throw new SandboxUnavailableException("the sandbox could not be started");
         }
         Session session = new Session(id, spec, acquired.sandbox(), acquired.mode(), config.maxLifetime(), this::ended);
+        session.holding(held);
         open.put(id, session);
         return session.view();
     }
@@ -103,7 +109,8 @@ public class Sessions {
         return Multi.createFrom().deferred(() -> {
             resumeIfHibernated(session);
             return executions.executeCell(session.cellPlan(cell), session);
-        }).onTermination().invoke(session::free);
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()) // a resume blocks: never on the event loop
+                .onTermination().invoke(session::free);
     }
 
     /** Every few seconds: sessions past their time end; idle ones go to disk. */
@@ -133,6 +140,7 @@ public class Sessions {
         long start = System.nanoTime();
         try {
             session.hibernatedAs(sandboxes.hibernate(sandbox, imageDir(session)));
+            session.releaseMemory(); // a hibernated session holds disk, not memory
             hibernations.record(Duration.ofNanos(System.nanoTime() - start));
         } catch (IOException e) {
             LOG.warnf("session %s could not hibernate (%s); it ends", session.id(), e.getMessage());
@@ -148,6 +156,7 @@ public class Sessions {
             return;
         }
         long start = System.nanoTime();
+        session.holding(memory.hold(session.spec().tenant(), session.spec().limits().memoryMb())); // or 429: it stays hibernated
         try {
             Sandbox restored = sandboxes.resume(session.hibernated());
             if (!restored.applyLimits(session.spec().limits(), sandboxes.sentryOverheadMb())) {
@@ -191,6 +200,7 @@ public class Sessions {
 
     private void ended(Session session) {
         open.remove(session.id());
+        session.releaseMemory();
         Sandbox sandbox = session.takeSandbox();
         if (sandbox != null) {
             sandbox.kill();
