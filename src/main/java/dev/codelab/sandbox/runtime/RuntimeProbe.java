@@ -9,6 +9,7 @@ import dev.codelab.sandbox.execution.ExecutionService;
 import dev.codelab.sandbox.execution.ExecutionStatus;
 import dev.codelab.sandbox.execution.ResultAggregator;
 import dev.codelab.sandbox.pool.WarmPool;
+import dev.codelab.sandbox.sandbox.CgroupHierarchy;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
@@ -57,18 +58,20 @@ public class RuntimeProbe {
     private final Sandboxes sandboxes;
     private final WarmPool pool;
     private final SandboxConfig sandboxConfig;
+    private final CgroupHierarchy cgroups;
     private final ObjectMapper json;
     private final ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("runtime-probe"));
     private volatile Status status = new Status(false, false, "start-up checks are running");
     private volatile Versions versions = new Versions(null, Map.of());
 
     RuntimeProbe(RuntimeCatalog catalog, ExecutionService executions, Sandboxes sandboxes, WarmPool pool,
-                 SandboxConfig sandboxConfig, ObjectMapper json) {
+                 SandboxConfig sandboxConfig, CgroupHierarchy cgroups, ObjectMapper json) {
         this.pool = pool;
         this.catalog = catalog;
         this.executions = executions;
         this.sandboxes = sandboxes;
         this.sandboxConfig = sandboxConfig;
+        this.cgroups = cgroups;
         this.json = json;
     }
 
@@ -117,10 +120,9 @@ public class RuntimeProbe {
             LOG.warnf("runsc binary '%s' does not run", sandboxConfig.runsc());
             return "runsc is not installed or does not run";
         }
-        if (!Files.isDirectory(sandboxConfig.cgroupRoot().resolve("memory"))) {
-            LOG.warnf("no cgroup v1 memory controller under %s; cgroup v2-only hosts are not supported yet",
-                    sandboxConfig.cgroupRoot());
-            return "the host has no cgroup v1 memory controller";
+        String cgroupProblem = cgroups.problem();
+        if (cgroupProblem != null) {
+            return cgroupProblem;
         }
         if (!sandboxes.runnerPresent()) {
             return "the sandbox runner is missing";
