@@ -3,6 +3,10 @@ package dev.codelab.sandbox.sandbox;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Reads and writes cgroup interface files: a single number, or one "key value" pair per line. */
 final class CgroupFiles {
@@ -35,6 +39,16 @@ final class CgroupFiles {
             return -1;
         }
         return -1;
+    }
+
+    /** Names of the directories in {@code dir} (child cgroups); none when it cannot be listed. */
+    static Set<String> subdirectories(Path dir) {
+        try (Stream<Path> children = Files.list(dir)) {
+            return children.filter(Files::isDirectory).map(child -> child.getFileName().toString())
+                    .collect(Collectors.toCollection(TreeSet::new));
+        } catch (IOException e) {
+            return Set.of();
+        }
     }
 
     /** Removes one cgroup directory; false while processes still hold it. */

@@ -2,12 +2,10 @@ package dev.codelab.sandbox.sandbox;
 
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /** cgroup v1: one mount per controller under the root, the sandboxes' parent under each. */
 record CgroupV1Hierarchy(Path root, String parent) implements CgroupHierarchy {
@@ -37,14 +35,8 @@ record CgroupV1Hierarchy(Path root, String parent) implements CgroupHierarchy {
     @Override
     public Set<String> children() {
         Set<String> names = new TreeSet<>();
-        try (Stream<Path> hierarchies = Files.list(root)) {
-            for (Path dir : hierarchies.map(h -> h.resolve(parent)).filter(Files::isDirectory).toList()) {
-                try (Stream<Path> children = Files.list(dir)) {
-                    children.filter(Files::isDirectory).forEach(child -> names.add(child.getFileName().toString()));
-                }
-            }
-        } catch (IOException e) {
-            LOG.debugf("cannot list cgroups: %s", e.getMessage());
+        for (String hierarchy : CgroupFiles.subdirectories(root)) {
+            names.addAll(CgroupFiles.subdirectories(root.resolve(hierarchy).resolve(parent)));
         }
         return names;
     }

@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * cgroup v2: one unified hierarchy. Sandboxes go under a parent in the service's own delegated
@@ -69,13 +67,7 @@ final class CgroupV2Hierarchy implements CgroupHierarchy {
 
     @Override
     public Set<String> children() {
-        Set<String> names = new TreeSet<>();
-        try (Stream<Path> children = Files.list(parentDir)) {
-            children.filter(Files::isDirectory).forEach(child -> names.add(child.getFileName().toString()));
-        } catch (IOException e) {
-            LOG.debugf("cannot list cgroups: %s", e.getMessage());
-        }
-        return names;
+        return CgroupFiles.subdirectories(parentDir);
     }
 
     @Override
