@@ -60,6 +60,13 @@ public interface SandboxConfig {
     @WithDefault("256")
     int openFiles();
 
+    /**
+     * How long a restore and the warm-up after it may take before the sandbox counts as failed
+     * (the cgroup v2 guest suite, under software emulation, needs far more).
+     */
+    @WithDefault("10000")
+    long restoreTimeoutMs();
+
     /** Largest single frame accepted from the runner. */
     @WithDefault("33554432")
     int maxFrameBytes();

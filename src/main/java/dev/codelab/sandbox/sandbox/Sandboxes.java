@@ -102,7 +102,7 @@ public class Sandboxes {
         launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir), true, false);
         boolean warmed;
         try {
-            warmed = sandbox.warmUp(10_000);
+            warmed = sandbox.warmUp(config.restoreTimeoutMs());
         } catch (InterruptedException e) {
             release(sandbox); // shutting down
             throw e;
