@@ -144,12 +144,15 @@ public final class Sandbox {
         }
     }
 
-    /** Kills every process of the sandbox (SIGKILL, so a program cannot ignore it). Idempotent. */
+    /**
+     * Kills every process of the sandbox (SIGKILL, so a program cannot ignore it): through its
+     * cgroup where the kernel can (cgroup v2), else through runsc. Idempotent.
+     */
     public void kill() {
         if (process == null || !process.isAlive() || !killed.compareAndSet(false, true)) {
             return;
         }
-        if (!runQuietly(runsc.kill(id), 5)) {
+        if (!cgroup.kill() && !runQuietly(runsc.kill(id), 5)) {
             process.destroyForcibly();
         }
     }

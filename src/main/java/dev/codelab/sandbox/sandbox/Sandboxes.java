@@ -43,15 +43,17 @@ public class Sandboxes {
     private final SandboxConfig config;
     private final ObjectMapper json;
     private final Runsc runsc;
+    private final CgroupHierarchy cgroups;
     private final Path bundles;
     private final String runnerDir;
     private final JsonNode seccompProfile;
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
     private final ExecutorService teardown = Executors.newSingleThreadExecutor(DaemonThreads.named("sandbox-teardown"));
 
-    Sandboxes(SandboxConfig config, ObjectMapper json) {
+    Sandboxes(SandboxConfig config, ObjectMapper json, CgroupHierarchy cgroups) {
         this.config = config;
         this.json = json;
+        this.cgroups = cgroups;
         this.runsc = new Runsc(config, config.stateDir().toAbsolutePath().resolve("runsc"));
         this.bundles = config.stateDir().toAbsolutePath().resolve("bundles");
         this.runnerDir = config.runnerDir().toAbsolutePath().normalize().toString();
@@ -100,7 +102,7 @@ public class Sandboxes {
         launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir), true, false);
         boolean warmed;
         try {
-            warmed = sandbox.warmUp(10_000);
+            warmed = sandbox.warmUp(config.restoreTimeoutMs());
         } catch (InterruptedException e) {
             release(sandbox); // shutting down
             throw e;
@@ -171,7 +173,7 @@ public class Sandboxes {
 
     /** Removes what an earlier process of this service left: sandboxes, bundles, images, cgroups. */
     public void sweepLeftovers() {
-        new LeftoverSweeper(runsc, List.of(runsc.stateRoot(), bundles, imagesDir()), config).sweep();
+        new LeftoverSweeper(runsc, List.of(runsc.stateRoot(), bundles, imagesDir()), cgroups).sweep();
     }
 
     public boolean runnerPresent() {
@@ -195,7 +197,7 @@ public class Sandboxes {
 
     /** A sandbox object with its cgroup made; {@code limits} null means prepared, limits come later. */
     private Sandbox create(String id, SandboxLimits limits) throws IOException {
-        Cgroup cgroup = new Cgroup(config.cgroupRoot(), config.cgroupParent(), id);
+        Cgroup cgroup = cgroups.sandbox(id);
         Sandbox sandbox = new Sandbox(id, bundles.resolve(id), cgroup, runsc, config.maxFrameBytes());
         live.put(id, sandbox);
         try {
