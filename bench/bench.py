@@ -19,6 +19,14 @@ WORKLOADS = {
                                         "df = pd.DataFrame({'x': range(50), 'y': [i * i for i in range(50)]})\n"
                                         "df.plot(x='x', y='y')\nplt.show()", 1),
 }
+# Notebook cells that import what the warm image does not preload (concurrency 1 only).
+NOTEBOOK_WORKLOADS = {
+    "`import sklearn` + a fit": ("import numpy as np\nfrom sklearn.linear_model import LinearRegression\n"
+                                 "print(LinearRegression().fit(np.arange(20).reshape(-1, 1), np.arange(20)).coef_)", 0),
+    "seaborn plot": ("import seaborn as sns\nimport pandas as pd\nimport matplotlib.pyplot as plt\n"
+                     "df = pd.DataFrame({'x': range(30), 'y': [i % 7 for i in range(30)]})\n"
+                     "sns.scatterplot(data=df, x='x', y='y')\nplt.show()", 1),
+}
 failures = []
 
 
@@ -128,6 +136,12 @@ def main():
             times = interleaved([SERVICE, REFERENCE], code, figures, rounds, concurrency)
             lines.append(row(f"{name}, concurrency {concurrency}", times[SERVICE], times[REFERENCE]))
             time.sleep(2)  # let the pool refill between workloads
+    for name, (code, figures) in NOTEBOOK_WORKLOADS.items():
+        post(SERVICE, code, figures)
+        post(REFERENCE, code, figures)
+        times = interleaved([SERVICE, REFERENCE], code, figures, 6, 1)
+        lines.append(row(f"{name}, concurrency 1", times[SERVICE], times[REFERENCE]))
+        time.sleep(2)
     trivial = WORKLOADS["trivial `print`"]
     empty = interleaved([EMPTY_POOL, REFERENCE], trivial[0], trivial[1], 10, 1)
     lines.append(row("trivial `print`, pool empty (restore on demand)", empty[EMPTY_POOL], empty[REFERENCE]))

@@ -5,7 +5,8 @@
 // Each FILE is a multi-document YAML stream (the output of `kubectl kustomize`);
 // LABEL names it in messages. Every object is checked against the JSON schema
 // of its apiVersion/kind, converted from the Kubernetes OpenAPI definitions that
-// the kubernetes-models package ships (Kubernetes 1.27 API). Checking is strict,
+// the kubernetes-models package ships (Kubernetes 1.27 API), and of KEDA's
+// ScaledObject from @kubernetes-models/keda (KEDA's CRD). Checking is strict,
 // like `kubectl apply --validate=strict`: a field the schema does not define is
 // an error, and so is an object whose apiVersion/kind has no schema.
 //
@@ -27,6 +28,15 @@ const modules = join(here, "node_modules");
 // whose addSchema() hands the raw schema to @kubernetes-models/validate's
 // register(id, schema). Swapping register for a collector yields every
 // definition by its OpenAPI id, to compile with our own, strict, Ajv.
+//
+// CRD packages of the same generation (@kubernetes-models/keda 0.3.x) keep each
+// kind's schema behind its model class instead: base's setSchema() stores a
+// function on the class's prototype that registers it, and calling that
+// function hands the schema to the same collector.
+const CRD_KINDS = [
+  { pkg: "@kubernetes-models/keda", module: "keda.sh/v1alpha1/ScaledObject.js", kind: "ScaledObject" },
+];
+
 function loadDefinitions() {
   const definitions = new Map();
   const packages = ["kubernetes-models", "@kubernetes-models/apimachinery"];
@@ -34,7 +44,7 @@ function loadDefinitions() {
     const dir = join(modules, pkg, "_schemas");
     return readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => join(dir, f));
   });
-  for (const pkg of packages) {
+  for (const pkg of [...packages, ...CRD_KINDS.map((c) => c.pkg)]) {
     const requireFrom = createRequire(join(modules, pkg, "package.json"));
     requireFrom("@kubernetes-models/validate").register = (id, schema) => {
       if (!definitions.has(id)) definitions.set(id, schema);
@@ -44,6 +54,13 @@ function loadDefinitions() {
   for (const file of files) require(file).addSchema();
   if (definitions.size < 500) {
     throw new Error(`only ${definitions.size} schema definitions loaded from kubernetes-models`);
+  }
+  for (const { pkg, module, kind } of CRD_KINDS) {
+    const model = require(join(modules, pkg, module))[kind];
+    const prototype = model?.prototype ?? {};
+    const addSchema = Object.getOwnPropertySymbols(prototype).map((s) => prototype[s]).find((v) => typeof v === "function");
+    if (!addSchema) throw new Error(`${pkg} ${module}: no schema registration found on ${kind}`);
+    addSchema();
   }
   return definitions;
 }

@@ -9,6 +9,7 @@ import base64
 import builtins
 import ctypes
 import gc
+import importlib.util
 import io
 import json
 import linecache
@@ -59,14 +60,20 @@ def serve(stdin_read, stdout_write, stderr_write, channel_write, request_read, u
         preload()
     send(b"K", b"")
     requests = os.fdopen(REQUEST_FD, "rb", closefd=False)
+    module = None
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt counts only while a cell runs
     for line in iter(requests.readline, b""):
         request = json.loads(line)
         if request.get("warmup"):
             warm_up()
             send(b"K", b"")
             continue
-        start(request)
-        return run(request)
+        if module is None:
+            start(request)
+            module = begin()
+        if not request.get("cell"):
+            return run(request, module)
+        run_session_cell(request, module)
     return 0
 
 
@@ -82,7 +89,7 @@ def drop_privileges(uid):
 
 
 def start(request):
-    """Sets the request's stage: rlimits, output pipes, files, environment, stdin, acks."""
+    """Sets the program's stage once: rlimits, output pipes, environment, stdin, acks."""
     global _acks
     _acks = REQUEST_FD
     limits = request["limits"]
@@ -93,17 +100,20 @@ def start(request):
         os.dup2(fd, target)
         os.close(fd)
     os.chdir(WORKSPACE)
-    for entry in request.get("files", []):
-        path = os.path.join(WORKSPACE, entry["path"])
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as out:
-            out.write(base64.b64decode(entry["content"]))
     os.environ.update(request.get("env", {}))
     sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
     sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0, closefd=False), encoding="utf-8",
                                   errors="backslashreplace", line_buffering=True)
     sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", buffering=0, closefd=False), encoding="utf-8",
                                   errors="backslashreplace", line_buffering=True)
+
+
+def write_files(files):
+    for entry in files:
+        path = os.path.join(WORKSPACE, entry["path"])
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as out:
+            out.write(base64.b64decode(entry["content"]))
 
 
 def refuse_clone3(libc):
@@ -130,7 +140,7 @@ def send(kind, payload):
     with _channel_lock:
         while view:
             view = view[os.write(CHANNEL_FD, view):]
-        if _acks is not None:
+        if _acks is not None and kind != b"K":  # the supervisor answers K (ready) with nothing
             os.read(_acks, 1)
 
 
@@ -205,6 +215,30 @@ def display(*values, **_options):
         send_bundle(b"D", value)
 
 
+class IPythonDisplay:
+    """Makes `IPython.display.display` this program's display() when the program imports it:
+    without a running IPython shell it would only print the object's repr."""
+
+    MODULE = "IPython.core.display_functions"
+
+    def find_spec(self, name, path=None, target=None):
+        if name != self.MODULE:
+            return None
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            sys.meta_path.insert(0, self)
+        if spec is not None and spec.loader is not None:
+            load = spec.loader.exec_module
+
+            def exec_module(module):
+                load(module)
+                module.display = display
+            spec.loader.exec_module = exec_module
+        return spec
+
+
 def send_open_figures():
     """Every open matplotlib figure as a PNG, in order, then closed (plt.show() and the cell's end)."""
     pyplot = sys.modules.get("matplotlib.pyplot")
@@ -274,26 +308,54 @@ def exit_code_of(stop):
     return 1
 
 
-def run(request):
-    """Runs the cell; returns the exit code, as `python3 cell.py` would end."""
+def begin():
+    """The program's fresh state, once: its RNGs, display(), and the `__main__` its cells share."""
     reseed()
     builtins.display = display
+    sys.meta_path.insert(0, IPythonDisplay())
     sys.path.insert(0, WORKSPACE)
-    module = main_module()
-    exit_code = 0
+    return main_module()
+
+
+def execute(code, module):
+    """Runs one cell and shows its value and figures; returns its exit code (SystemExit's code,
+    1 for an exception, 0 otherwise)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        value = run_cell(request["code"], module.__dict__)
+        value = run_cell(code, module.__dict__)
         if value is not None:
             send_bundle(b"R", value)
         send_open_figures()
+        return 0
     except SystemExit as stop:
-        exit_code = exit_code_of(stop)
+        return exit_code_of(stop)
     except BaseException as error:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second interrupt must not cut the traceback short
         claim = limit_hit(error)
         if claim:
             send(b"L", claim)  # first, while the evidence (the processes at the limit) is still there
         print_user_traceback(error)
-        exit_code = 1
+        return 1
+    finally:
+        if os.getpid() == _channel_pid:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_session_cell(request, module):
+    """A session's cell: its files, its stdin, then the code in the session's `__main__`; C ends it."""
+    write_files(request.get("files", []))
+    sys.stdin = io.StringIO(request.get("stdin", ""))
+    exit_code = execute(request["code"], module)
+    if os.getpid() != _channel_pid:
+        os._exit(exit_code & 0xFF)  # a fork of the program ran off the end of the cell
+    flush_output()
+    send(b"C", b"ok" if exit_code == 0 else b"error")
+
+
+def run(request, module):
+    """Runs the program; returns the exit code, as `python3 cell.py` would end."""
+    write_files(request.get("files", []))
+    exit_code = execute(request["code"], module)
     if os.getpid() != _channel_pid:
         os._exit(exit_code & 0xFF)  # a fork of the program ran off the end of the cell
     try:

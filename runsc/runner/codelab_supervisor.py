@@ -9,6 +9,9 @@ against the request's caps, and finally the exit status from its own waitpid.
 Frame: 1 type byte, 4-byte big-endian length, payload. To the host:
   O stdout bytes   E stderr bytes   F figure PNG   R result bundle   D display bundle
   W files JSON     X exit JSON      K warmed up (answer to a warm-up line, before any request)
+  T the program's display channel tried to pass the output budget (the payload is not sent)
+A session sends one request per cell ({"cell": true, ...}) and may send {"interrupt": true} while a
+cell runs; its X frame ends the cell, and the sandbox lives on for the next one.
 The program sends F/R/D (and L, a limit it says it hit) on a channel of its own (fd 3), which the
 supervisor reads as hostile input. The host checks everything again.
 
@@ -38,14 +41,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def send(kind, payload):
-    send_header(kind, len(payload))
-    view = memoryview(payload)
-    while view:
-        view = view[os.write(1, view):]
-
-
-def send_header(kind, length):
-    view = memoryview(HEADER.pack(kind, length))
+    view = memoryview(HEADER.pack(kind, len(payload)) + payload)
     while view:
         view = view[os.write(1, view):]
 
@@ -78,8 +74,8 @@ class OutputPipes:
             os.set_blocking(fd, False)
 
     def forward(self, fd):
-        """Sends what the pipe holds now; False once it is closed or the budget is spent (the
-        host, counting the same bytes, then stops the run)."""
+        """Sends what the pipe holds now; False once it is closed. Past the budget (which the
+        host, counting the same bytes, sees too) what follows is read and dropped."""
         while fd in self.open:
             data = read_some(fd)
             if data is None:
@@ -87,10 +83,9 @@ class OutputPipes:
             if not data:
                 self.open.discard(fd)
                 return False
-            send(self.kinds[fd], data)
-            if not self.budget.take(len(data)):
-                self.open.clear()
-                return False
+            if self.budget.left >= 0:
+                send(self.kinds[fd], data)
+                self.budget.take(len(data))
         return False
 
     def flush(self):
@@ -100,30 +95,44 @@ class OutputPipes:
 
 
 class RichChannel:
-    """Parses the program's frames (F, R, D, L) and forwards the valid ones. Anything malformed
+    """Parses the program's frames (F, R, D, L; C ends a session's cell) and forwards the valid ones. Anything malformed
     ends the program: its channel is its own to break, but never the supervisor's."""
 
-    def __init__(self, caps, budget, outputs, pids_limit, acks):
+    def __init__(self, caps, budget, outputs, pids_limit, acks, cell):
         self.caps, self.budget, self.outputs, self.pids_limit, self.acks = caps, budget, outputs, pids_limit, acks
+        self.kinds = b"FRDLC" if cell else b"FRDL"
         self.buffer = bytearray()
         self.figures = self.figure_bytes = self.displays = 0
         self.claim = None
         self.problem = None
+        self.cell_failed = None  # a session's cell: whether it raised, once it is over
+        self.skipping = 0  # bytes left of a frame past the budget, read and dropped
 
     def feed(self, data):
-        """Consumes bytes; False once the channel is broken or the budget is spent."""
+        """Consumes bytes; False once the channel is broken."""
         self.buffer += data
-        while len(self.buffer) >= HEADER.size:
+        while True:
+            if self.skipping:
+                dropped = min(self.skipping, len(self.buffer))
+                del self.buffer[:dropped]
+                self.skipping -= dropped
+                if self.skipping:
+                    return True
+                self.acknowledge()
+            if len(self.buffer) < HEADER.size:
+                return True
             kind, length = HEADER.unpack_from(self.buffer)
-            if kind not in b"FRDL" or length > self.caps["frameBytes"]:
+            if kind not in self.kinds or length > self.caps["frameBytes"]:
                 self.problem = "the program's display channel carried an invalid frame"
                 return False
-            if kind != b"L" and length > self.budget.left:
-                # Past the budget: the header alone tells the host, which stops the run there.
-                self.outputs.flush()
-                self.budget.take(length)
-                send_header(kind, length)
-                return False
+            if kind in b"FRD" and length > self.budget.left:
+                if self.budget.left >= 0:
+                    self.outputs.flush()
+                    send(b"T", b"")  # past the budget: this payload, and what follows, is never sent
+                    self.budget.left = -1
+                del self.buffer[:HEADER.size]
+                self.skipping = length
+                continue
             if len(self.buffer) < HEADER.size + length:
                 return True
             payload = bytes(self.buffer[HEADER.size:HEADER.size + length])
@@ -131,7 +140,6 @@ class RichChannel:
             if not self.accept(kind, payload):
                 return False
             self.acknowledge()
-        return True
 
     def acknowledge(self):
         """One byte back: the program waits for it, so what it prints next comes after the frame.
@@ -142,6 +150,10 @@ class RichChannel:
             pass
 
     def accept(self, kind, payload):
+        if kind == b"C":
+            self.outputs.flush()
+            self.cell_failed = payload != b"ok"
+            return True
         if kind == b"L":
             # A limit the program says it hit (MemoryError, EAGAIN from fork): kept only with
             # evidence, and it can only name why a failed run failed, never make it succeed.
@@ -213,15 +225,32 @@ class Program:
         for fd in (self.stdin_read, stdout_write, stderr_write, rich_write, request_read):
             os.close(fd)
         self.status = None
+        self.rich_open = True
+        self.wake_read, wake_write = os.pipe()  # SIGCHLD wakes the supervisor's loop
+        for fd in (self.wake_read, wake_write):
+            os.set_blocking(fd, False)
+        signal.set_wakeup_fd(wake_write)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+
+    def close_display_channel(self):
+        if self.rich_open:
+            self.rich_open = False
+            os.close(self.rich_read)
+            os.close(self.request_write)  # the program waits for no more acks
 
     def tell(self, line):
-        """Hands the program a request line (or a warm-up line)."""
+        """Hands the program a request line (or a warm-up line); a program that is gone misses it."""
+        os.set_blocking(self.request_write, True)
         view = memoryview(line)
-        while view:
-            view = view[os.write(self.request_write, view):]
+        try:
+            while view:
+                view = view[os.write(self.request_write, view):]
+        except OSError:
+            pass
 
     def await_ready(self):
         """Waits for the program's K frame: it is ready (after preloading, or a warm-up)."""
+        os.set_blocking(self.rich_read, True)
         header = read_exactly(self.rich_read, HEADER.size)
         return header == HEADER.pack(b"K", 0)
 
@@ -287,55 +316,129 @@ def user_tasks():
     return count
 
 
-def supervise(program, request):
-    """Runs the program to its end; sends its files and exit report unless the output budget
-    ran out (then the host has stopped the run already)."""
-    wake_read, wake_write = os.pipe()  # SIGCHLD wakes the loop
-    for fd in (wake_read, wake_write):
-        os.set_blocking(fd, False)
-    signal.set_wakeup_fd(wake_write)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    budget = Budget(request["limits"]["outputBytes"])
-    program.tell(json.dumps(request).encode() + b"\n")
-    outputs = OutputPipes(program, budget)
-    rich = RichChannel(request["richOut"], budget, outputs, request["limits"]["pids"], program.request_write)
-    for fd in (program.rich_read, program.stdin_write, program.request_write):
-        os.set_blocking(fd, False)
-    selector = selectors.DefaultSelector()
-    for fd in (*outputs.kinds, program.rich_read, wake_read):
-        selector.register(fd, selectors.EVENT_READ)
-    stdin_left = memoryview(request.get("stdin", "").encode())
-    selector.register(program.stdin_write, selectors.EVENT_WRITE)
-    program.reap()
-    while program.status is None or len(selector.get_map()) > 1:
-        for key, _ in selector.select():
-            fd = key.fd
-            if fd == wake_read:
-                drain(wake_read)
-            elif fd == program.stdin_write:
-                stdin_left = write_some(fd, stdin_left)
-                if not stdin_left:
-                    selector.unregister(fd)
-                    os.close(fd)
-            elif fd == program.rich_read:
-                data = read_some(fd)
-                if data is None:
-                    continue
-                if not data or not rich.feed(data):
-                    selector.unregister(fd)  # a broken channel is closed: the program runs on without it
-                    os.close(fd)
-                    os.close(program.request_write)  # and waits for no more acks
-            elif fd in outputs.kinds and not outputs.forward(fd):
-                selector.unregister(fd)
-        if budget.left < 0:
-            program.end_everything()
-            return
+class HostLines:
+    """Lines from the service on fd 0: requests, and interrupts while a session's cell runs."""
+
+    def __init__(self):
+        self.buffer = b""
+
+    def next(self):
+        """The next line, waiting for it; None once the service closed the channel."""
+        os.set_blocking(0, True)
+        while b"\n" not in self.buffer:
+            data = os.read(0, 1 << 16)
+            if not data:
+                return None
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+    def ready(self):
+        """The lines that have arrived, without waiting; None once the channel is closed."""
+        os.set_blocking(0, False)
+        data = read_some(0)
+        if data == b"":
+            return None
+        self.buffer += data or b""
+        lines = self.buffer.split(b"\n")
+        self.buffer = lines.pop()
+        return lines
+
+
+class Turn:
+    """One request to the program: a whole run, or one cell of a session. Forwards its output and
+    display frames until it is over, then sends the files it changed and the exit report."""
+
+    def __init__(self, program, request, host, baseline):
+        self.program, self.request, self.host, self.baseline = program, request, host, baseline
+        self.cell = bool(request.get("cell"))
+        self.budget = Budget(request["limits"]["outputBytes"])
+        self.outputs = OutputPipes(program, self.budget)
+        self.rich = RichChannel(request["richOut"], self.budget, self.outputs, request["limits"]["pids"],
+                                program.request_write, self.cell)
+
+    def run(self):
+        """Sends W and X; returns the files baseline for the next cell, or None when the program
+        is over (a run's end, or a session whose program died)."""
+        program, selector = self.program, selectors.DefaultSelector()
+        program.tell(json.dumps(self.request).encode() + b"\n")
+        for fd in (program.rich_read, program.request_write):
+            os.set_blocking(fd, False)
+        for fd in (*self.outputs.open, program.wake_read) + ((program.rich_read,) if program.rich_open else ()):
+            selector.register(fd, selectors.EVENT_READ)
+        stdin_left = memoryview(b"" if self.cell else self.request.get("stdin", "").encode())
+        if not self.cell:
+            os.set_blocking(program.stdin_write, False)
+            selector.register(program.stdin_write, selectors.EVENT_WRITE)
+        if self.cell:
+            selector.register(0, selectors.EVENT_READ)
         program.reap()
-        if program.status is not None:
-            program.end_everything()  # the program is over: so is everything it started
-    files, omitted = codelab_workspace.collect(request)
-    send_json(b"W", {"files": files, "omitted": omitted})
-    send_json(b"X", {**program.report(), "limit": rich.claim, "problem": rich.problem})
+        while not self.over(selector):
+            for key, _ in selector.select():
+                fd = key.fd
+                if fd == program.wake_read:
+                    drain(fd)
+                elif fd == 0:
+                    self.host_says(selector)
+                elif fd == program.stdin_write:
+                    stdin_left = write_some(fd, stdin_left)
+                    if not stdin_left:
+                        selector.unregister(fd)
+                        os.close(fd)
+                elif fd == program.rich_read:
+                    self.read_display_channel(selector)
+                elif fd in self.outputs.kinds and not self.outputs.forward(fd):
+                    selector.unregister(fd)
+            if self.budget.left < 0 and not self.cell:
+                program.end_everything()  # the host stops a run past its budget: nothing more to say
+                return None
+            program.reap()
+            if program.status is not None:
+                program.end_everything()  # the program is over: so is everything it started
+        selector.close()
+        self.outputs.flush()
+        files, omitted, baseline = codelab_workspace.collect(self.request, self.baseline)
+        send_json(b"W", {"files": files, "omitted": omitted})
+        send_json(b"X", {**self.report(), "limit": self.rich.claim, "problem": self.rich.problem,
+                         "ended": program.status is not None})
+        return baseline if program.status is None else None
+
+    def over(self, selector):
+        if self.program.status is not None:
+            return len(selector.get_map()) <= 1 + self.cell  # the program's pipes are drained to their end
+        return self.cell and self.rich.cell_failed is not None
+
+    def report(self):
+        if self.program.status is None:  # a session's cell ended; the program lives on
+            return {"exitCode": 1 if self.rich.cell_failed else 0, "signal": None}
+        return self.program.report()
+
+    def host_says(self, selector):
+        lines = self.host.ready()
+        if lines is None:
+            selector.unregister(0)
+            self.program.end_everything()  # the service is gone
+            return
+        if any(json.loads(line).get("interrupt") for line in lines if line.strip()):
+            self.interrupt()
+
+    def interrupt(self):
+        """KeyboardInterrupt in the program's cell (a timeout, or output past its budget)."""
+        try:
+            os.kill(self.program.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+
+    def read_display_channel(self, selector):
+        program = self.program
+        data = read_some(program.rich_read)
+        if data is None:
+            return
+        if not data or not self.rich.feed(data):
+            selector.unregister(program.rich_read)  # a broken channel is closed: the program runs on without it
+            program.close_display_channel()
+            if self.cell and data:
+                self.program.end_everything()  # a session cannot go on without its channel
 
 
 def read_some(fd):
@@ -374,15 +477,19 @@ def main():
         sys.exit("codelab-supervisor: the program did not start")
     if "--preload" in sys.argv:
         os.write(2, READY_MARKER)
-    for line in iter(sys.stdin.buffer.readline, b""):
+    host = HostLines()
+    baseline = None
+    for line in iter(host.next, None):
         request = json.loads(line)
         if request.get("warmup"):
-            program.tell(line)
+            program.tell(line + b"\n")
             if program.await_ready():
                 send(b"K", b"")
             continue
-        supervise(program, request)
-        os._exit(0)
+        baseline = Turn(program, request, host, baseline).run()
+        if baseline is None:
+            break
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 the program has ended (so nothing changes while they are read). Only regular files are returned,
 never followed links; names that break the API's path rules are listed as omitted."""
 import base64
+import hashlib
 import os
+import stat
 
 WORKSPACE = "/workspace"
 MAX_PATH = 255
@@ -52,44 +54,71 @@ def shown(path):
     return "".join(c if c.isprintable() and c != "\\" else "?" for c in text)[:MAX_PATH]
 
 
-def collect(request):
-    """Files created or changed by the run (input files left as they were are not returned)."""
+def collect(request, baseline):
+    """Files created or changed since the baseline (the request's own input files count as part of
+    it). Returns (files, omitted, the next baseline: path -> content digest). While the program's
+    processes may still run (a session between cells), every path is opened without following
+    links at any level, so a swapped directory cannot lead outside /workspace."""
     caps = request["filesOut"]
-    inputs = {entry["path"]: entry["content"] for entry in request.get("files", [])}
+    known = dict(baseline or {})
+    for entry in request.get("files", []):
+        known[entry["path"]] = digest(base64.b64decode(entry["content"]))
     found, others = scan(caps["maxDepth"])
-    files, omitted, total = [], [], 0
+    files, omitted, total, after = [], [], 0, {}
     for path in sorted(found):
         size, blocks = found[path]
         if not allowed(path):
             omitted.append({"path": shown(path), "reason": "name not allowed in a response"})
-        elif len(files) >= caps["maxCount"]:
-            omitted.append({"path": path, "reason": "more than %d files" % caps["maxCount"]})
         elif size > caps["maxFileBytes"]:
             omitted.append({"path": path, "reason": "larger than %d bytes" % caps["maxFileBytes"]})
         elif blocks * 512 < size:
             omitted.append({"path": path, "reason": "sparse file"})
-        elif total + size > caps["maxTotalBytes"]:
-            omitted.append({"path": path, "reason": "files over %d bytes in total" % caps["maxTotalBytes"]})
         else:
-            content = read_regular_file(os.path.join(WORKSPACE, path), size)
+            content = read_regular_file(path, size)
             if content is None:
                 omitted.append({"path": path, "reason": "not readable"})
                 continue
-            encoded = base64.b64encode(content).decode()
-            if inputs.get(path) == encoded:
+            after[path] = digest(content)
+            if known.get(path) == after[path]:
                 continue
-            total += len(content)
-            files.append({"path": path, "size": len(content), "encoding": "base64", "content": encoded})
+            if len(files) >= caps["maxCount"]:
+                omitted.append({"path": path, "reason": "more than %d files" % caps["maxCount"]})
+            elif total + size > caps["maxTotalBytes"]:
+                omitted.append({"path": path, "reason": "files over %d bytes in total" % caps["maxTotalBytes"]})
+            else:
+                total += len(content)
+                files.append({"path": path, "size": len(content), "encoding": "base64",
+                              "content": base64.b64encode(content).decode()})
     for path, reason in others:
         omitted.append({"path": shown(path), "reason": reason})
-    return files, sorted(omitted, key=lambda entry: entry["path"])[:caps["maxCount"]]
+    return files, sorted(omitted, key=lambda entry: entry["path"])[:caps["maxCount"]], after
 
 
-def read_regular_file(path, size):
+def digest(content):
+    return hashlib.sha256(content).hexdigest()
+
+
+def read_regular_file(relative, size):
+    """The file's content, opened component by component beneath /workspace without following a
+    link anywhere; None if it is not a regular file of that size any more."""
+    parts = relative.split("/")
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        directory = os.open(WORKSPACE, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
         return None
+    try:
+        for part in parts[:-1]:
+            child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
+            os.close(directory)
+            directory = child
+        fd = os.open(parts[-1], flags, dir_fd=directory)
+    except OSError:
+        return None
+    finally:
+        os.close(directory)
     with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
         content = handle.read(size + 1)
     return content if len(content) == size else None

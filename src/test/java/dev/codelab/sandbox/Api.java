@@ -2,6 +2,8 @@ package dev.codelab.sandbox;
 
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,16 +28,22 @@ public final class Api {
     private Api() {
     }
 
+    /** /q (health, metrics, OpenAPI) is served on the management port only, as in production. */
+    public static RequestSpecification management() {
+        return given().port(ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001));
+    }
+
     /** Waits for the start-up canary, so tests never race the readiness probe. */
     public static void awaitReady() {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
-            if (given().get("/q/health/ready").statusCode() == 200) {
+            if (management().get("/q/health/ready").statusCode() == 200) {
                 return;
             }
             sleep(200);
         }
-        fail("the service did not become ready: " + given().get("/q/health/ready").asString());
+        fail("the service did not become ready: " + management().get("/q/health/ready").asString());
     }
 
     public static Map<String, Object> request(String code, Object... fields) {

@@ -29,8 +29,10 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * <ul>
  * <li>api may use every other package; no package uses api.</li>
  * <li>health: execution, pool, runtime, sandbox, tenant, root. Only api uses it.</li>
- * <li>admission: execution (finished runs, the default limits), sandbox (its memory overhead),
- *     tenant, root. Only api uses it.</li>
+ * <li>session: execution (a cell runs through its pipeline), pool (a session's sandbox comes from it),
+ *     runtime, sandbox (hibernation), tenant. Only api uses it.</li>
+ * <li>admission: execution (finished runs), pool (the memory it holds), sandbox (a sandbox's memory
+ *     overhead), tenant, root. Only api uses it.</li>
  * <li>telemetry: execution (it observes finished runs), pool (it implements {@code PoolMetrics}),
  *     sandbox ({@code StartMode}), tenant. Only api uses it. Execution and pool report through
  *     interfaces of their own ({@code RunningExecutions}, {@code PoolMetrics}), so they never
@@ -55,6 +57,7 @@ class ArchitectureTest {
             .consideringOnlyDependenciesInLayers()
             .layer("api").definedBy(ROOT + ".api..")
             .layer("health").definedBy(ROOT + ".health..")
+            .layer("session").definedBy(ROOT + ".session..")
             .layer("admission").definedBy(ROOT + ".admission..")
             .layer("telemetry").definedBy(ROOT + ".telemetry..")
             .layer("monitoring").definedBy(ROOT + ".monitoring..")
@@ -66,7 +69,8 @@ class ArchitectureTest {
             .layer("root").definedBy(ROOT)
             .whereLayer("api").mayNotBeAccessedByAnyLayer()
             .whereLayer("health").mayOnlyAccessLayers("execution", "pool", "runtime", "sandbox", "tenant", "root")
-            .whereLayer("admission").mayOnlyAccessLayers("execution", "sandbox", "tenant", "root")
+            .whereLayer("session").mayOnlyAccessLayers("execution", "pool", "runtime", "sandbox", "tenant")
+            .whereLayer("admission").mayOnlyAccessLayers("execution", "pool", "sandbox", "tenant", "root")
             .whereLayer("telemetry").mayOnlyAccessLayers("execution", "pool", "sandbox", "tenant")
             .whereLayer("monitoring").mayNotBeAccessedByAnyLayer()
             .whereLayer("monitoring").mayOnlyAccessLayers("sandbox", "root")

@@ -6,6 +6,7 @@ import dev.codelab.sandbox.sandbox.SecurityEvents;
 import dev.codelab.sandbox.tenant.Tenant;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -18,9 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Counts, per API key, the runs that end by hitting a limit and the runs seen probing their
- * sandbox; a key past either allowed rate is throttled for a cool-down. Every such run and every
- * throttling is logged.
+ * Counts, per tenant (an API key's, or the one anonymous tenant of an open service), the runs that
+ * end by hitting a limit and the runs seen probing their sandbox; a tenant past either allowed rate
+ * is throttled for a cool-down. Every such run and every throttling is logged.
  */
 @ApplicationScoped
 public class AbuseMonitor {
@@ -39,15 +40,17 @@ public class AbuseMonitor {
     private final AdmissionConfig.Abuse config;
     private final Map<String, Record> records = new ConcurrentHashMap<>();
 
+    @Inject
     AbuseMonitor(AdmissionConfig config) {
-        this.config = config.abuse();
+        this(config.abuse());
+    }
+
+    AbuseMonitor(AdmissionConfig.Abuse config) {
+        this.config = config;
     }
 
     void onFinished(@Observes ExecutionFinished finished) {
         Tenant tenant = finished.plan().tenant();
-        if (!tenant.keyed()) {
-            return;
-        }
         String id = finished.result().id();
         if (LIMIT_HITS.contains(finished.result().status())) {
             count(tenant, record -> record.hits, config.maxLimitHits(), "run " + id + " ended " + finished.result().status().value(),
@@ -74,12 +77,12 @@ public class AbuseMonitor {
         if (remaining > 0) {
             long seconds = Duration.ofNanos(remaining).toSeconds() + 1;
             throw new AdmissionRejectedException(AdmissionRejectedException.Reason.ABUSE,
-                    "this API key is throttled for " + seconds + " s more: " + reason + " within "
-                            + config.window().toMinutes() + " min", seconds);
+                    "throttled: " + tenant.subject() + " may start no execution for " + seconds + " s more: "
+                            + reason + " within " + config.window().toMinutes() + " min", seconds);
         }
     }
 
-    /** Counts one signal of a kind in the window; past {@code max}, throttles the key. */
+    /** Counts one signal of a kind in the window; past {@code max}, throttles the tenant. */
     private void count(Tenant tenant, Function<Record, Deque<Long>> kind, int max, String what,
                        String why) {
         Record record = records.computeIfAbsent(tenant.name(), name -> new Record());

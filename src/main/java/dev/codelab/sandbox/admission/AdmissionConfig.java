@@ -2,6 +2,8 @@ package dev.codelab.sandbox.admission;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,14 +14,13 @@ import java.util.OptionalInt;
 @ConfigMapping(prefix = "codelab.admission")
 public interface AdmissionConfig {
 
-    /**
-     * Executions running at once. Unset: two per core, and no more than memory allows at the
-     * default memoryMb (plus the sandbox's own overhead).
-     */
+    /** Executions running at once, whatever their memory. Unset: two per core. */
+    @Positive
     OptionalInt maxRunning();
 
     /** Executions waiting for a slot; past this, 429 at once. */
     @WithDefault("8")
+    @PositiveOrZero
     int maxQueued();
 
     /** Longest a queued execution waits for a slot before it gets 429. */
@@ -32,12 +33,50 @@ public interface AdmissionConfig {
      */
     Optional<Path> keysFile();
 
+    /**
+     * Without a keys file the service refuses to start, unless this says it is meant to be open to
+     * anyone who can reach it. True in the dev and test profiles; `make run` passes it.
+     */
+    @WithDefault("false")
+    boolean open();
+
+    Anonymous anonymous();
+
+    Memory memory();
+
     Abuse abuse();
+
+    /** What every caller of an open service may do together: they are one tenant, limited like a key. */
+    interface Anonymous {
+        /** Executions running and queued at once. Unset: only the service's own bounds. */
+        @Positive
+        OptionalInt maxConcurrent();
+
+        /** Executions started per minute. Unset: no rate limit. */
+        @Positive
+        OptionalInt perMinute();
+    }
+
+    /** Memory for running executions; each holds its memoryMb plus the sandbox's own overhead. */
+    interface Memory {
+        /**
+         * What running executions may hold together, in MiB. Unset: the service's memory (its
+         * cgroup's limit, else the host's) less the JVM and the warm pool's budget.
+         */
+        @Positive
+        OptionalInt budgetMb();
+
+        /** What the JVM needs besides its heap: metaspace, code cache, thread stacks, buffers. */
+        @WithDefault("256")
+        @PositiveOrZero
+        int jvmNonHeapMb();
+    }
 
     /** A key whose runs keep hitting limits is throttled for a while. */
     interface Abuse {
         /** Runs ending in timeout, memory_limit, process_limit or output_limit within the window... */
         @WithDefault("10")
+        @Positive
         int maxLimitHits();
 
         /**

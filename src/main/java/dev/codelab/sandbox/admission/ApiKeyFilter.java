@@ -5,6 +5,8 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
+import java.util.Objects;
+
 /** Every /v1 call is authenticated; the tenant travels with the request as a property. */
 public class ApiKeyFilter {
 
@@ -23,8 +25,8 @@ public class ApiKeyFilter {
         }
     }
 
+    /** The tenant of a /v1 request (authenticate() set it before any resource ran). */
     public static Tenant tenantOf(ContainerRequestContext request) {
-        Object tenant = request.getProperty(TENANT);
-        return tenant instanceof Tenant known ? known : Tenant.ANONYMOUS;
+        return Objects.requireNonNull((Tenant) request.getProperty(TENANT), "only /v1 requests have a tenant");
     }
 }

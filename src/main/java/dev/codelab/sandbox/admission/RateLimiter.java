@@ -41,7 +41,8 @@ public class RateLimiter {
         long wait = buckets.computeIfAbsent(tenant.name(), name -> new Bucket(perMinute)).take(perMinute);
         if (wait > 0) {
             throw new AdmissionRejectedException(AdmissionRejectedException.Reason.RATE,
-                    "this API key may start " + perMinute + " executions per minute; try again in " + wait + " s", wait);
+                    tenant.subject() + " may start " + perMinute + " executions per minute; try again in " + wait
+                            + " s", wait);
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.codelab.sandbox.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codelab.sandbox.admission.Admission;
 import dev.codelab.sandbox.admission.ApiKeyFilter;
@@ -9,7 +8,6 @@ import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ExecutionService;
 import dev.codelab.sandbox.execution.ResultAggregator;
-import dev.codelab.sandbox.execution.SandboxUnavailableException;
 import dev.codelab.sandbox.health.RuntimeProbe;
 import dev.codelab.sandbox.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
@@ -66,16 +64,16 @@ public class ExecutionResource {
     private final RequestValidator validator;
     private final ExecutionService executions;
     private final RuntimeProbe probe;
-    private final ObjectMapper json;
+    private final EventStreams streams;
     private final Admission admission;
 
-    ExecutionResource(RequestValidator validator, ExecutionService executions, RuntimeProbe probe, ObjectMapper json,
+    ExecutionResource(RequestValidator validator, ExecutionService executions, RuntimeProbe probe, EventStreams streams,
                       Admission admission) {
         this.admission = admission;
         this.validator = validator;
         this.executions = executions;
         this.probe = probe;
-        this.json = json;
+        this.streams = streams;
     }
 
     @POST
@@ -106,10 +104,7 @@ public class ExecutionResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(hidden = true) // documented with run(): one operation, three media types
     public Multi<OutboundSseEvent> stream(ExecutionRequest request, Sse sse, @Context ContainerRequestContext context) {
-        return events(request, context).map(event -> sse.newEventBuilder()
-                .name(event.type())
-                .data(toJson(event.data()))
-                .build());
+        return streams.sse(events(request, context), sse);
     }
 
     @POST
@@ -117,30 +112,17 @@ public class ExecutionResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Operation(hidden = true)
     public Multi<ObjectNode> lines(ExecutionRequest request, @Context ContainerRequestContext context) {
-        return events(request, context).map(event -> {
-            ObjectNode line = json.createObjectNode().put("type", event.type());
-            line.setAll((ObjectNode) json.valueToTree(event.data()));
-            return line;
-        });
+        return streams.ndjson(events(request, context));
     }
 
     /** Validate, check readiness, wait for admission (or 429), then run; the slot is freed however it ends. */
     private Multi<ExecutionEvent> events(ExecutionRequest request, ContainerRequestContext context) {
         Tenant tenant = ApiKeyFilter.tenantOf(context);
         ExecutionPlan plan = validator.validate(request, tenant);
-        RuntimeProbe.Status status = probe.status();
-        if (!status.ready()) {
-            throw new SandboxUnavailableException(status.reason());
-        }
-        return admission.admit(tenant).onItem().transformToMulti(permit -> executions.execute(plan)
-                .onTermination().invoke(permit::release));
+        probe.requireReady();
+        return admission.admit(tenant, plan.limits().memoryMb()).onItem()
+                .transformToMulti(permit -> executions.execute(plan)
+                        .onTermination().invoke(permit::release));
     }
 
-    private String toJson(Object data) {
-        try {
-            return json.writeValueAsString(data);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

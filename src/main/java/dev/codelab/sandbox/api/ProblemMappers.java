@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.codelab.sandbox.admission.AdmissionRejectedException;
 import dev.codelab.sandbox.admission.ApiKeys;
 import dev.codelab.sandbox.execution.SandboxUnavailableException;
+import dev.codelab.sandbox.session.SessionBusyException;
+import dev.codelab.sandbox.session.SessionLimitException;
+import dev.codelab.sandbox.session.SessionNotFoundException;
 import dev.codelab.sandbox.telemetry.ExecutionMetrics;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
@@ -80,6 +83,24 @@ public class ProblemMappers {
         return Response.fromResponse(Problem.response(Response.Status.TOO_MANY_REQUESTS,
                 "too-many-requests-" + e.reason().name().toLowerCase(), e.getMessage(), null))
                 .header("Retry-After", e.retryAfterSeconds()).build();
+    }
+
+    @ServerExceptionMapper
+    public Response sessionNotFound(SessionNotFoundException e) {
+        return Problem.response(Response.Status.NOT_FOUND, "session-not-found",
+                e.getMessage() + " (sessions end when deleted, idle past idleTimeoutMs, or too old)", null);
+    }
+
+    @ServerExceptionMapper
+    public Response sessionBusy(SessionBusyException e) {
+        return Problem.response(Response.Status.CONFLICT, "session-busy", e.getMessage(), null);
+    }
+
+    @ServerExceptionMapper
+    public Response sessionLimit(SessionLimitException e) {
+        metrics.rejected("sessions");
+        return Response.fromResponse(Problem.response(Response.Status.TOO_MANY_REQUESTS, "too-many-sessions",
+                e.getMessage(), null)).header("Retry-After", 60).build();
     }
 
     @ServerExceptionMapper

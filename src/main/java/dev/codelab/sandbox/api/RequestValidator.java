@@ -1,7 +1,9 @@
 package dev.codelab.sandbox.api;
 
+import dev.codelab.sandbox.admission.Admission;
 import dev.codelab.sandbox.execution.ExecutionConfig;
 import dev.codelab.sandbox.execution.ExecutionPlan;
+import dev.codelab.sandbox.session.SessionSpec;
 import dev.codelab.sandbox.execution.WorkspacePath;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
@@ -14,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,10 +33,12 @@ public class RequestValidator {
 
     private final ExecutionConfig config;
     private final RuntimeCatalog runtimes;
+    private final Admission admission;
 
-    RequestValidator(ExecutionConfig config, RuntimeCatalog runtimes) {
+    RequestValidator(ExecutionConfig config, RuntimeCatalog runtimes, Admission admission) {
         this.config = config;
         this.runtimes = runtimes;
+        this.admission = admission;
     }
 
     /** The plan of a request for this tenant, whose key may cap the limits lower than the service does. */
@@ -53,6 +58,27 @@ public class RequestValidator {
         requireAtMost("stdin", utf8Length(stdin), caps.stdinBytes());
         return new ExecutionPlan(tenant, runtime, request.code(), stdin, files(request.files()), env(request.env()),
                 limits(request.limits(), tenant.policy().maxLimits()));
+    }
+
+    /** A session request for this tenant; its idle timeout lies in [1, the configured maximum]. */
+    public SessionSpec session(SessionRequest request, Tenant tenant, Duration maxIdle, Duration defaultIdle) {
+        SessionRequest given = request == null ? new SessionRequest(null, null, null, null, null) : request;
+        ExecutionPlan plan = validate(new ExecutionRequest(given.language(), "", "", given.files(), given.env(),
+                given.limits()), tenant);
+        long idleMs = within("idleTimeoutMs", given.idleTimeoutMs(), defaultIdle.toMillis(), maxIdle.toMillis(), null);
+        return new SessionSpec(tenant, plan.runtime(), plan.limits(), plan.env(), plan.files(), Duration.ofMillis(idleMs));
+    }
+
+    /** A cell: code, stdin, files, and its own time and output limits (by default the session's). */
+    public ExecutionPlan cell(CellRequest request, Tenant tenant, String language, SandboxLimits session) {
+        if (request == null) {
+            throw new InvalidRequestException("body", "a JSON object with at least `code` is required");
+        }
+        CellRequest.CellLimits limits = request.limits() == null ? new CellRequest.CellLimits(null, null) : request.limits();
+        return validate(new ExecutionRequest(language, request.code(), request.stdin(), request.files(), null,
+                new ExecutionRequest.LimitsInput(limits.timeoutMs() == null ? session.timeoutMs() : limits.timeoutMs(),
+                        null, null, null, limits.outputBytes() == null ? session.outputBytes() : limits.outputBytes(),
+                        null)), tenant);
     }
 
     private List<ExecutionPlan.InputFile> files(List<ExecutionRequest.FileInput> files) {
@@ -133,16 +159,37 @@ public class RequestValidator {
         return new SandboxLimits(
                 within("limits.timeoutMs", in.timeoutMs(), defaults.timeoutMs(), max.timeoutMs(), key.timeoutMs()),
                 cpus(in.cpus(), defaults.cpus(), max.cpus(), key.cpus()),
-                (int) within("limits.memoryMb", in.memoryMb(), defaults.memoryMb(), max.memoryMb(), key.memoryMb()),
+                (int) memoryMb(in.memoryMb(), defaults.memoryMb(), max.memoryMb(), key.memoryMb()),
                 (int) within("limits.pids", in.pids(), defaults.pids(), max.pids(), key.pids()),
                 within("limits.outputBytes", in.outputBytes(), defaults.outputBytes(), max.outputBytes(), key.outputBytes()),
                 (int) within("limits.diskMb", in.diskMb(), defaults.diskMb(), max.diskMb(), key.diskMb()));
+    }
+
+    /**
+     * As within(), and never more than the memory budget holds: a run that could never start here
+     * is a 400 rather than a wait that cannot end.
+     */
+    private long memoryMb(Number value, long fallback, long serviceMax, Number keyMax) {
+        long largest = admission.largestMemoryMb();
+        long max = keyMax == null ? serviceMax : Math.min(serviceMax, keyMax.longValue());
+        if (max <= largest) {
+            return within("limits.memoryMb", value, fallback, serviceMax, keyMax);
+        }
+        return bounded("limits.memoryMb", value, fallback, largest,
+                " (the most this service's memory holds: " + admission.memoryBudget() + ")");
     }
 
     /** A value in [1, max], where a key's own maximum (if lower) replaces the service's, default capped too. */
     private static long within(String field, Number value, long fallback, long serviceMax, Number keyMax) {
         long max = keyMax == null ? serviceMax : Math.min(serviceMax, keyMax.longValue());
         String whose = keyMax != null && keyMax.longValue() < serviceMax ? " (the most this API key may ask for)" : "";
+        return bounded(field, value, fallback, max, whose);
+    }
+
+    private static long bounded(String field, Number value, long fallback, long max, String whose) {
+        if (max < 1) {
+            throw new InvalidRequestException(field, "no value can be met here" + whose);
+        }
         if (value == null) {
             return Math.min(fallback, max);
         }

@@ -1,6 +1,7 @@
 package dev.codelab.sandbox.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.codelab.sandbox.admission.Admission;
 import dev.codelab.sandbox.execution.ExecutionConfig;
 import dev.codelab.sandbox.health.RuntimeProbe;
 import dev.codelab.sandbox.health.RuntimeVersions;
@@ -40,9 +41,10 @@ public class RuntimeResource {
 
     @RegisterForReflection
     public record LimitValues(long timeoutMs, double cpus, int memoryMb, int pids, long outputBytes, int diskMb) {
-        static LimitValues of(ExecutionConfig.Limits limits) {
-            return new LimitValues(limits.timeoutMs(), limits.cpus(), limits.memoryMb(), limits.pids(),
-                    limits.outputBytes(), limits.diskMb());
+        /** The configured values, memoryMb no higher than the memory budget holds. */
+        static LimitValues of(ExecutionConfig.Limits limits, int largestMemoryMb) {
+            return new LimitValues(limits.timeoutMs(), limits.cpus(), Math.min(limits.memoryMb(), largestMemoryMb),
+                    limits.pids(), limits.outputBytes(), limits.diskMb());
         }
     }
 
@@ -50,9 +52,12 @@ public class RuntimeResource {
     private final RuntimeProbe probe;
     private final ExecutionConfig config;
     private final WarmPool pool;
+    private final Admission admission;
 
-    RuntimeResource(RuntimeCatalog catalog, RuntimeProbe probe, ExecutionConfig config, WarmPool pool) {
+    RuntimeResource(RuntimeCatalog catalog, RuntimeProbe probe, ExecutionConfig config, WarmPool pool,
+                    Admission admission) {
         this.pool = pool;
+        this.admission = admission;
         this.catalog = catalog;
         this.probe = probe;
         this.config = config;
@@ -66,7 +71,9 @@ public class RuntimeResource {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
     public List<RuntimeInfo> runtimes() {
         RuntimeVersions versions = probe.versions();
-        LimitsInfo limits = new LimitsInfo(LimitValues.of(config.defaults()), LimitValues.of(config.max()));
+        int largestMemoryMb = admission.largestMemoryMb();
+        LimitsInfo limits = new LimitsInfo(LimitValues.of(config.defaults(), largestMemoryMb),
+                LimitValues.of(config.max(), largestMemoryMb));
         return catalog.all().stream()
                 .map(runtime -> new RuntimeInfo(runtime.language(), versions.version(), versions.packages(), limits,
                         pool.startMode(runtime.language())))

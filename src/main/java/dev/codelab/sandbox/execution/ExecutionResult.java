@@ -38,11 +38,23 @@ public record ExecutionResult(
         List<OmittedFile> filesOmitted,
         Usage usage,
         Instant startedAt,
-        Instant finishedAt) {
+        Instant finishedAt,
+        @Schema(description = "for a session's cell: the session and its state after the cell (active, ended)")
+        @JsonInclude(JsonInclude.Include.NON_NULL) SessionRef session) {
 
     public ExecutionResult withOutput(String stdout, String stderr) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
-                displays, figures, files, filesOmitted, usage, startedAt, finishedAt);
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, session);
+    }
+
+    ExecutionResult inSession(SessionRef ref) {
+        return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, ref);
+    }
+
+    /** The session a cell ran in, and the session's state after it. */
+    @RegisterForReflection
+    public record SessionRef(String id, String state) {
     }
 
     @RegisterForReflection

@@ -7,12 +7,15 @@ import dev.codelab.sandbox.sandbox.FrameReader;
 import dev.codelab.sandbox.sandbox.FrameReader.Header;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxUsage;
+import dev.codelab.sandbox.sandbox.SecurityEvents;
 import dev.codelab.sandbox.sandbox.StartMode;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,12 +28,16 @@ import java.util.function.Consumer;
 /**
  * One run on one sandbox, on a worker thread: sends the request, turns the supervisor's frames
  * into events as they arrive (each checked, and counted against outputBytes), and ends with Done.
- * Its {@link RunLife} decides how it ended; it holds the run until the sandbox is gone.
+ * Its {@link RunLife} decides how it ended. A single run holds on until its sandbox is gone; a
+ * session's cell ({@link SessionSeat}) is stopped by an interrupt instead, and leaves its sandbox
+ * to the session.
  */
 final class ExecutionRun {
 
     private static final Logger LOG = Logger.getLogger(ExecutionRun.class);
     private static final long EXIT_GRACE_MS = 2_000;
+    /** How long an interrupted cell has to stop before its session's sandbox is killed. */
+    private static final Duration INTERRUPT_GRACE = Duration.ofSeconds(3);
     private static final int EXIT_FRAME_BYTES = 4096;
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
@@ -41,7 +48,8 @@ final class ExecutionRun {
     private final ExecutionConfig.Output caps;
     private final SandboxOutput checks;
     private final MultiEmitter<? super ExecutionEvent> emitter;
-    private final Consumer<ExecutionResult> finished;
+    private final Consumer<ExecutionFinished> finished;
+    private final SessionSeat seat;
     private final RunLife life;
     private final Map<Stream, Utf8Stream> decoders = new EnumMap<>(Stream.class);
     private final List<Figure> figures = new ArrayList<>();
@@ -51,10 +59,11 @@ final class ExecutionRun {
     private long figureBytes;
     private Map<String, Object> result;
     private SandboxOutput.FilesFrame files = new SandboxOutput.FilesFrame(List.of(), List.of());
-    private ExitReport report;
+    private volatile ExitReport report;
 
     ExecutionRun(String id, ExecutionPlan plan, Sandbox sandbox, StartMode startMode, ExecutionConfig.Output caps,
-                 SandboxOutput checks, MultiEmitter<? super ExecutionEvent> emitter, Consumer<ExecutionResult> finished) {
+                 SandboxOutput checks, MultiEmitter<? super ExecutionEvent> emitter, Consumer<ExecutionFinished> finished,
+                 SessionSeat seat) {
         this.id = id;
         this.plan = plan;
         this.sandbox = sandbox;
@@ -63,7 +72,8 @@ final class ExecutionRun {
         this.checks = checks;
         this.emitter = emitter;
         this.finished = finished;
-        this.life = new RunLife(sandbox::kill);
+        this.seat = seat;
+        this.life = new RunLife(seat == null ? sandbox::kill : this::interruptCell, sandbox::kill);
         decoders.put(Stream.STDOUT, new Utf8Stream());
         decoders.put(Stream.STDERR, new Utf8Stream());
     }
@@ -89,29 +99,66 @@ final class ExecutionRun {
             }
             life.end(report != null ? RunEnding.EXITED : RunEnding.SANDBOX_ENDED);
             ExecutionResult result = result(startedAt, (System.nanoTime() - startNanos) / 1_000_000);
-            finished.accept(result);
+            // What the program tried since the sandbox's last run: this cell's, in a session. Taken
+            // before the session learns the cell's end, which may tear its sandbox (and watch) down.
+            SecurityEvents seen = sandbox.takeSecurityEvents();
+            if (seat != null) {
+                result = result.inSession(new ExecutionResult.SessionRef(seat.sessionId(), sandboxLives(result) ? "active" : "ended"));
+                seat.cellEnded(result, sandboxLives(result));
+            }
+            finished.accept(new ExecutionFinished(plan, result, seen));
             emitter.emit(new ExecutionEvent.Done(result));
         } finally {
-            sandbox.awaitExit(EXIT_GRACE_MS); // the run holds its timer and slot until its sandbox is gone
+            if (seat == null) {
+                sandbox.awaitExit(EXIT_GRACE_MS); // the run holds its timer and slot until its sandbox is gone
+            }
             life.close();
         }
     }
 
+    /** A single run's request closes the supervisor's stdin; a cell's leaves it open for the next. */
     private void send(byte[] request) {
-        try (OutputStream stdin = sandbox.input()) {
+        OutputStream stdin = sandbox.input();
+        try {
             stdin.write(request);
             stdin.write('\n');
+            stdin.flush();
+            if (seat == null) {
+                stdin.close();
+            }
         } catch (IOException e) {
             LOG.debugf("run %s: the supervisor closed its stdin early: %s", id, e.getMessage());
         }
     }
 
-    /** Frames until the exit report, the end of the stream, or an ending decided elsewhere. */
+    /** A session's program lives on after this cell unless it ended or must end. */
+    private boolean sandboxLives(ExecutionResult result) {
+        return report != null && !report.programEnded() && life.ending() != RunEnding.PROTOCOL_ERROR
+                && result.status() != ExecutionStatus.MEMORY_LIMIT && result.status() != ExecutionStatus.PROCESS_LIMIT;
+    }
+
+    /** A cell past its time or budget, or whose client left: KeyboardInterrupt, then a kill if it goes on. */
+    private void interruptCell() {
+        if (!sandbox.interrupt()) {
+            sandbox.kill();
+            return;
+        }
+        Uni.createFrom().voidItem().onItem().delayIt().by(INTERRUPT_GRACE).subscribe().with(ignored -> {
+            if (report == null) {
+                sandbox.kill();
+            }
+        });
+    }
+
+    /**
+     * Frames until the exit report or the end of the stream. After an ending decided by the service
+     * a single run's sandbox is being killed, so reading stops; a cell reads on to its report.
+     */
     private void readFrames() {
         FrameReader reader = sandbox.frames();
         try {
-            for (Header header = reader.next(); header != null && !life.ended(); header = reader.next()) {
-                if (!accept(header, reader) || report != null) {
+            for (Header header = reader.next(); header != null; header = reader.next()) {
+                if (!accept(header, reader) || report != null || (seat == null && life.ended())) {
                     return;
                 }
             }
@@ -128,9 +175,13 @@ final class ExecutionRun {
     private boolean accept(Header header, FrameReader reader) throws IOException, SandboxOutput.Invalid {
         boolean counted = header.type() == FrameReader.Type.FIGURE || header.type() == FrameReader.Type.RESULT
                 || header.type() == FrameReader.Type.DISPLAY;
+        if (header.type() == FrameReader.Type.PAST_BUDGET) {
+            life.end(RunEnding.OUTPUT_LIMITED);
+            return header.length() == 0;
+        }
         if (counted && header.length() > budgetLeft()) {
-            life.end(RunEnding.OUTPUT_LIMITED); // the payload is not even read
-            return false;
+            life.end(RunEnding.OUTPUT_LIMITED); // the payload is not kept, not even read by a single run
+            return seat != null && reader.skip(header);
         }
         if ((header.type() == FrameReader.Type.EXIT && header.length() > EXIT_FRAME_BYTES)
                 || header.type() == FrameReader.Type.WARMED) {
@@ -156,7 +207,7 @@ final class ExecutionRun {
             case EXIT -> report = checks.exit(payload);
             default -> throw new SandboxOutput.Invalid("an unexpected " + header.type() + " frame");
         }
-        return !life.ended();
+        return seat != null || !life.ended(); // a stopped cell reads on to its report
     }
 
     private long budgetLeft() {
@@ -164,7 +215,7 @@ final class ExecutionRun {
     }
 
     private void output(Stream stream, byte[] bytes) {
-        int length = (int) Math.min(bytes.length, budgetLeft());
+        int length = (int) Math.max(0, Math.min(bytes.length, budgetLeft()));
         outputBytes += length;
         String text = decoders.get(stream).decode(bytes, length);
         if (!text.isEmpty()) {
@@ -225,7 +276,7 @@ final class ExecutionRun {
                 verdict.signal(), null, null, life.ending() == RunEnding.OUTPUT_LIMITED, result, List.copyOf(displays),
                 List.copyOf(figures), files.files(), files.omitted(),
                 new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes(), outputBytes, startMode),
-                startedAt, Instant.now());
+                startedAt, Instant.now(), null);
     }
 
     private void finishOutput() {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.pool.AcquiredSandbox;
 import dev.codelab.sandbox.pool.SandboxSupply;
+import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
+import dev.codelab.sandbox.sandbox.StartMode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.MultiEmitter;
@@ -51,12 +53,23 @@ public class ExecutionService {
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
+    /** Events of one cell of a session, on the session's sandbox: the same pipeline, the sandbox kept. */
+    public Multi<ExecutionEvent> executeCell(ExecutionPlan plan, SessionSeat seat) {
+        String id = UUID.randomUUID().toString();
+        return Multi.createFrom().<ExecutionEvent>emitter(emitter -> {
+            try {
+                drive(id, plan, seat.sandbox(), seat.startMode(), request(plan, true), emitter, seat);
+            } catch (JsonProcessingException e) {
+                emitter.fail(e);
+            }
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
     private void run(String id, ExecutionPlan plan, MultiEmitter<? super ExecutionEvent> emitter) {
         byte[] request;
         AcquiredSandbox acquired;
         try {
-            request = json.writeValueAsBytes(RunnerRequest.of(plan, config.output(), sandboxConfig.openFiles(),
-                    sandboxConfig.maxFrameBytes()));
+            request = request(plan, false);
             acquired = supply.acquire(id, plan.runtime(), plan.limits());
         } catch (JsonProcessingException e) {
             emitter.fail(e);
@@ -66,11 +79,19 @@ public class ExecutionService {
             emitter.fail(new SandboxUnavailableException("the sandbox could not be started"));
             return;
         }
+        try {
+            drive(id, plan, acquired.sandbox(), acquired.mode(), request, emitter, null);
+        } finally {
+            supply.release(acquired);
+        }
+    }
+
+    private void drive(String id, ExecutionPlan plan, Sandbox sandbox, StartMode mode, byte[] request,
+                       MultiEmitter<? super ExecutionEvent> emitter, SessionSeat seat) {
         metrics.started();
         try {
-            new ExecutionRun(id, plan, acquired.sandbox(), acquired.mode(), config.output(), checks, emitter,
-                    result -> finishedEvents.fire(new ExecutionFinished(plan, result,
-                            acquired.sandbox().securityEvents()))).run(request);
+            new ExecutionRun(id, plan, sandbox, mode, config.output(), checks, emitter, finishedEvents::fire, seat)
+                    .run(request);
             emitter.complete();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -80,7 +101,11 @@ public class ExecutionService {
             emitter.fail(e);
         } finally {
             metrics.ended();
-            supply.release(acquired);
         }
+    }
+
+    private byte[] request(ExecutionPlan plan, boolean cell) throws JsonProcessingException {
+        return json.writeValueAsBytes(RunnerRequest.of(plan, config.output(), sandboxConfig.openFiles(),
+                sandboxConfig.maxFrameBytes(), cell));
     }
 }

@@ -3,16 +3,22 @@ package dev.codelab.sandbox.execution;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * The supervisor's X frame: the program's exit code or signal from its own waitpid, a limit the
- * program said it hit (kept by the supervisor only with evidence), and a problem with the
- * program's display channel. Checked field by field: the sandbox is hostile ground.
+ * The supervisor's X frame: the program's exit code or signal from its own waitpid (a session's
+ * cell: 0 or 1 as the cell succeeded or raised, with {@code ended} false while the program lives on),
+ * a limit the program said it hit (kept by the supervisor only with evidence), and a problem with
+ * the program's display channel. Checked field by field: the sandbox is hostile ground.
  */
 @RegisterForReflection
-record ExitReport(Integer exitCode, Integer signal, String limit, String problem) {
+record ExitReport(Integer exitCode, Integer signal, String limit, String problem, Boolean ended) {
 
     static final String MEMORY = "memory";
     static final String PIDS = "pids";
     private static final int PROBLEM_CHARS = 200;
+
+    /** True unless the supervisor says the program lives on (a session's cell). */
+    boolean programEnded() {
+        return ended == null || ended;
+    }
 
     /** This report if every field is within the contract; else why not. */
     ExitReport checked() throws SandboxOutput.Invalid {

@@ -15,8 +15,8 @@ enum RunEnding {
     /** The sandbox ended without an exit report (killed by the kernel, crashed). */
     SANDBOX_ENDED;
 
-    /** Endings the service causes itself: the sandbox is killed at once. */
-    boolean killsTheSandbox() {
+    /** Endings the service causes itself: the program is stopped at once. */
+    boolean stopsTheProgram() {
         return this != EXITED && this != SANDBOX_ENDED;
     }
 }

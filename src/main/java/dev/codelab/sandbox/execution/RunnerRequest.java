@@ -9,7 +9,7 @@ import java.util.Map;
 /** The one JSON line the in-sandbox supervisor reads on stdin (see runsc/runner/codelab_supervisor.py). */
 @RegisterForReflection
 record RunnerRequest(String code, String stdin, List<File> files, Map<String, String> env, Limits limits,
-                     FilesOut filesOut, RichOut richOut) {
+                     FilesOut filesOut, RichOut richOut, boolean cell) {
 
     @RegisterForReflection
     record File(String path, String content) {
@@ -30,13 +30,13 @@ record RunnerRequest(String code, String stdin, List<File> files, Map<String, St
     record RichOut(int figures, long figuresBytes, int displays, int frameBytes) {
     }
 
-    static RunnerRequest of(ExecutionPlan plan, ExecutionConfig.Output output, int openFiles, int frameBytes) {
+    static RunnerRequest of(ExecutionPlan plan, ExecutionConfig.Output output, int openFiles, int frameBytes, boolean cell) {
         List<File> files = plan.files().stream()
                 .map(file -> new File(file.path(), Base64.getEncoder().encodeToString(file.content())))
                 .toList();
         return new RunnerRequest(plan.code(), plan.stdin(), files, plan.env(),
                 new Limits(plan.limits().pids(), plan.limits().diskBytes(), openFiles, plan.limits().outputBytes()),
                 new FilesOut(output.fileDepth(), output.files(), output.fileBytes(), output.filesBytes()),
-                new RichOut(output.figures(), output.figuresBytes(), output.displays(), frameBytes));
+                new RichOut(output.figures(), output.figuresBytes(), output.displays(), frameBytes), cell);
     }
 }

@@ -18,16 +18,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /** A real sandbox run the way executions run, which prints the runtime's versions. */
 @ApplicationScoped
 public class Canary {
 
     private static final Logger LOG = Logger.getLogger(Canary.class);
+    /** Prints the interpreter's version and each listed distribution's, read from metadata (nothing imported). */
     private static final String CODE = """
             import sys, json, importlib.metadata as metadata
             print(json.dumps({"version": sys.version.split()[0],
-                              "packages": {name: metadata.version(name) for name in ("numpy", "pandas", "matplotlib")}}))
+                              "packages": {name: metadata.version(name) for name in %s}}))
             """;
     private static final SandboxLimits LIMITS = new SandboxLimits(30_000, 1, 256, 64, 65_536, 64);
 
@@ -45,7 +47,7 @@ public class Canary {
     Optional<RuntimeVersions> run() {
         LanguageRuntime python = catalog.find(RuntimeCatalog.DEFAULT_LANGUAGE).orElseThrow();
         ExecutionResult canary = ResultAggregator.aggregate(executions.execute(
-                new ExecutionPlan(Tenant.PROBE, python, CODE, "", List.of(), Map.of(), LIMITS)))
+                new ExecutionPlan(Tenant.PROBE, python, CODE.formatted(pythonList(python.packages())), "", List.of(), Map.of(), LIMITS)))
                 .await().atMost(Duration.ofSeconds(60));
         if (canary.status() != ExecutionStatus.OK) {
             LOG.warnf("canary sandbox ended %s (exit %s): %s", canary.status().value(), canary.exitCode(),
@@ -58,5 +60,9 @@ public class Canary {
             LOG.warnf("canary printed no versions: %s", canary.stdout());
             return Optional.empty();
         }
+    }
+
+    private static String pythonList(List<String> names) {
+        return names.stream().map(name -> "'" + name + "'").collect(Collectors.joining(", ", "[", "]"));
     }
 }

@@ -2,6 +2,7 @@ package dev.codelab.sandbox.health;
 
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
+import dev.codelab.sandbox.sandbox.CgroupHierarchy;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
 import dev.codelab.sandbox.sandbox.Sandboxes;
@@ -11,7 +12,7 @@ import org.jboss.logging.Logger;
 import java.nio.file.Files;
 import java.util.List;
 
-/** What this host needs before a sandbox can start: runsc, cgroup v1, the runner, the images. */
+/** What this host needs before a sandbox can start: runsc, cgroups (v1 or v2), the runner, the images. */
 @ApplicationScoped
 public class Prerequisites {
 
@@ -20,8 +21,10 @@ public class Prerequisites {
     private final SandboxConfig sandboxConfig;
     private final Sandboxes sandboxes;
     private final RuntimeCatalog catalog;
+    private final CgroupHierarchy cgroups;
 
-    Prerequisites(SandboxConfig sandboxConfig, Sandboxes sandboxes, RuntimeCatalog catalog) {
+    Prerequisites(SandboxConfig sandboxConfig, Sandboxes sandboxes, RuntimeCatalog catalog, CgroupHierarchy cgroups) {
+        this.cgroups = cgroups;
         this.sandboxConfig = sandboxConfig;
         this.sandboxes = sandboxes;
         this.catalog = catalog;
@@ -33,10 +36,9 @@ public class Prerequisites {
             LOG.warnf("runsc binary '%s' does not run", sandboxConfig.runsc());
             return "runsc is not installed or does not run";
         }
-        if (!Files.isDirectory(sandboxConfig.cgroupRoot().resolve("memory"))) {
-            LOG.warnf("no cgroup v1 memory controller under %s; cgroup v2-only hosts are not supported yet",
-                    sandboxConfig.cgroupRoot());
-            return "the host has no cgroup v1 memory controller";
+        String cgroupProblem = cgroups.problem();
+        if (cgroupProblem != null) {
+            return cgroupProblem;
         }
         if (!sandboxes.runnerPresent()) {
             return "the sandbox runner is missing";

@@ -2,6 +2,7 @@ package dev.codelab.sandbox.health;
 
 import dev.codelab.sandbox.DaemonThreads;
 import dev.codelab.sandbox.execution.ExecutionConfig;
+import dev.codelab.sandbox.execution.SandboxUnavailableException;
 import dev.codelab.sandbox.pool.WarmPool;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
@@ -60,6 +61,14 @@ public class RuntimeProbe {
 
     public Status status() {
         return status;
+    }
+
+    /** Throws the 503 of the API when sandboxes cannot run now. */
+    public void requireReady() {
+        Status now = status;
+        if (!now.ready()) {
+            throw new SandboxUnavailableException(now.reason());
+        }
     }
 
     public RuntimeVersions versions() {

@@ -19,7 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Watches every run's sandbox through gVisor's runtime monitoring: each sandbox gets a trace
  * session (`--pod-init-config`) whose events stream to a socket of its own in its bundle, so an
- * event belongs to the sandbox whose socket it came on, and each sandbox serves exactly one run.
+ * event belongs to the sandbox whose socket it came on. A sandbox serves one run, or a session's
+ * cells one after another: each run takes the counts since the last one was taken. A restored
+ * sandbox (the pool's, a resumed session's) gets a session of its own: none survives a checkpoint.
  */
 @ApplicationScoped
 public class RuntimeMonitor implements SandboxWatch {
@@ -71,15 +73,21 @@ public class RuntimeMonitor implements SandboxWatch {
     }
 
     @Override
-    public SecurityEvents seen(String sandboxId) {
+    public SecurityEvents take(String sandboxId) {
         TraceChannel channel = channels.get(sandboxId);
-        return channel == null ? null : channel.drain();
+        return channel == null ? null : channel.take();
     }
 
     @Override
     public void stop(String sandboxId) {
         TraceChannel channel = channels.remove(sandboxId);
         if (channel != null) {
+            // After its last run (a session's program between its last cell and hibernation or its
+            // end, or a run that failed before its count): no run to charge, so the log says it.
+            SecurityEvents unclaimed = channel.take();
+            if (unclaimed != null && unclaimed.total() > 0) {
+                LOG.warnf("sandbox %s: seen after its last run, counted for none: %s", sandboxId, unclaimed);
+            }
             server.remove(channel);
         }
     }

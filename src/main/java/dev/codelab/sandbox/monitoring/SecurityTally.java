@@ -6,8 +6,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One sandbox's counts. Each saturates at a cap, and refused calls are keyed by a fixed set of
- * names and two errno values, so a flood leaves the same few numbers behind as a probe.
+ * One sandbox's counts since they were last taken (a run's: a session's sandbox serves one cell
+ * after another). Each saturates at a cap, and refused calls are keyed by a fixed set of names and
+ * two errno values, so a flood leaves the same few numbers behind as a probe.
  */
 final class SecurityTally {
 
@@ -17,7 +18,9 @@ final class SecurityTally {
     private int sensitivePaths;
     private int privilege;
     private final Map<String, Integer> refused = new HashMap<>();
+    /** The sandbox's running count of dropped points, as last heard, and as it was when last taken. */
     private long sandboxDropped;
+    private long sandboxDroppedTaken;
     private long malformed;
 
     SecurityTally(int cap) {
@@ -55,8 +58,23 @@ final class SecurityTally {
         malformed++;
     }
 
+    /** The counts since they were last taken, without taking them. */
     synchronized SecurityEvents snapshot() {
-        return new SecurityEvents(network, exec, sensitivePaths, privilege, refused, sandboxDropped + malformed);
+        return new SecurityEvents(network, exec, sensitivePaths, privilege, refused,
+                ((sandboxDropped - sandboxDroppedTaken) & 0xFFFF_FFFFL) + malformed);
+    }
+
+    /** The counts since they were last taken; they start again from zero. */
+    synchronized SecurityEvents take() {
+        SecurityEvents seen = snapshot();
+        network = 0;
+        exec = 0;
+        sensitivePaths = 0;
+        privilege = 0;
+        refused.clear();
+        sandboxDroppedTaken = sandboxDropped;
+        malformed = 0;
+        return seen;
     }
 
     private int bump(int count) {

@@ -26,7 +26,7 @@ final class TraceChannel {
     private static final byte[] HANDSHAKE = {0x08, 0x01};
     /** Larger than any message this service reads (an open's three paths); a longer one is cut here. */
     static final int MESSAGE_BYTES = 16 * 1024;
-    /** At most this many messages per drain: more than a socket holds, fewer than a flood sends meanwhile. */
+    /** At most this many messages per take: more than a socket holds, fewer than a flood sends meanwhile. */
     private static final int DRAIN_MESSAGES = 1024;
 
     private final String sandboxId;
@@ -111,11 +111,11 @@ final class TraceChannel {
     }
 
     /**
-     * Everything the sandbox has sent so far, then the counts (null if it never connected: runsc
-     * connects before the sandbox boots). The run's program has exited by now, and gVisor wrote
-     * each of its events before the call returned.
+     * Reads everything the sandbox has sent so far, then takes the counts since the last take (null
+     * if it never connected: runsc connects before the sandbox boots). The run's program has
+     * reported its end by now, and gVisor wrote each of its events before the call returned.
      */
-    synchronized SecurityEvents drain() {
+    synchronized SecurityEvents take() {
         try {
             for (int i = 0; i < DRAIN_MESSAGES && readOne(); i++) {
                 // counted as read
@@ -123,7 +123,7 @@ final class TraceChannel {
         } catch (IOException e) {
             LOG.debugf("sandbox %s: trace stream ended: %s", sandboxId, e.getMessage());
         }
-        return connection == null ? null : tally.snapshot();
+        return connection == null ? null : tally.take();
     }
 
     synchronized void close() {

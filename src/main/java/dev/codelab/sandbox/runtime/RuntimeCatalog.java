@@ -14,6 +14,10 @@ import java.util.Optional;
 public class RuntimeCatalog {
 
     public static final String DEFAULT_LANGUAGE = "python";
+    /** The data-science stack of the Python image (runsc/python-rootfs.sh); only the first three are preloaded. */
+    private static final List<String> PYTHON_PACKAGES = List.of("numpy", "pandas", "matplotlib", "scipy", "sympy",
+            "scikit-learn", "seaborn", "statsmodels", "openpyxl", "networkx", "beautifulsoup4", "tabulate", "Pillow",
+            "ipython");
 
     private final Map<String, LanguageRuntime> runtimes = new LinkedHashMap<>();
 
@@ -22,7 +26,7 @@ public class RuntimeCatalog {
         List<String> preload = new ArrayList<>(python.command());
         preload.add("--preload");
         runtimes.put("python", new LanguageRuntime("python", python,
-                new SandboxImage(python.rootfs(), List.copyOf(preload), python.environment())));
+                new SandboxImage(python.rootfs(), List.copyOf(preload), python.environment()), PYTHON_PACKAGES));
     }
 
     public Optional<LanguageRuntime> find(String language) {

@@ -15,7 +15,9 @@ import java.io.InputStream;
 public final class FrameReader {
 
     public enum Type {
-        STDOUT('O'), STDERR('E'), FIGURE('F'), RESULT('R'), DISPLAY('D'), FILES('W'), EXIT('X'), WARMED('K');
+        STDOUT('O'), STDERR('E'), FIGURE('F'), RESULT('R'), DISPLAY('D'), FILES('W'), EXIT('X'), WARMED('K'),
+        /** The program's display channel tried to pass the output budget; the payload was not sent. */
+        PAST_BUDGET('T');
 
         private final char code;
 
@@ -70,6 +72,16 @@ public final class FrameReader {
             return new Header(type, length);
         } catch (EOFException e) {
             return null;
+        }
+    }
+
+    /** Reads past a payload without keeping it; false when the stream ends before its end. */
+    public boolean skip(Header header) throws IOException {
+        try {
+            in.skipNBytes(header.length());
+            return true;
+        } catch (EOFException e) {
+            return false;
         }
     }
 

@@ -2,13 +2,8 @@ package dev.codelab.sandbox.sandbox;
 
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * Cleans up after a crashed earlier process of this service: every runsc container under its
@@ -22,12 +17,12 @@ final class LeftoverSweeper {
 
     private final Runsc runsc;
     private final List<Path> stateDirs;
-    private final SandboxConfig config;
+    private final CgroupHierarchy cgroups;
 
-    LeftoverSweeper(Runsc runsc, List<Path> stateDirs, SandboxConfig config) {
+    LeftoverSweeper(Runsc runsc, List<Path> stateDirs, CgroupHierarchy cgroups) {
         this.runsc = runsc;
         this.stateDirs = stateDirs;
-        this.config = config;
+        this.cgroups = cgroups;
     }
 
     /**
@@ -42,19 +37,19 @@ final class LeftoverSweeper {
             Sandbox.runQuietly(runsc.delete(id), 30);
         }
         stateDirs.forEach(Sandbox::deleteTree);
-        int cgroups = 0;
-        for (String name : leftoverCgroups()) {
-            cgroups += removeWhenEmpty(config.cgroupParent() + "/" + name) ? 1 : 0;
+        int removed = 0;
+        for (String name : cgroups.children()) {
+            removed += removeWhenEmpty(name) ? 1 : 0;
         }
-        if (!live.isEmpty() || cgroups > 0) {
-            LOG.infof("swept %d running sandboxes and %d cgroups of an earlier run", live.size(), cgroups);
+        if (!live.isEmpty() || removed > 0) {
+            LOG.infof("swept %d running sandboxes and %d cgroups of an earlier run", live.size(), removed);
         }
     }
 
     /** A killed sandbox's processes take a moment to exit; its cgroup can go only then. */
-    private boolean removeWhenEmpty(String relativePath) {
+    private boolean removeWhenEmpty(String name) {
         for (int attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
-            if (Cgroup.removeEverywhere(config.cgroupRoot(), relativePath)) {
+            if (cgroups.removeLeftover(name)) {
                 return true;
             }
             try {
@@ -79,20 +74,5 @@ final class LeftoverSweeper {
             Thread.currentThread().interrupt();
             return List.of();
         }
-    }
-
-    /** Names of per-sandbox cgroups in any hierarchy (runsc adds controllers of its own). */
-    private Set<String> leftoverCgroups() {
-        Set<String> names = new TreeSet<>();
-        try (Stream<Path> hierarchies = Files.list(config.cgroupRoot())) {
-            for (Path parent : hierarchies.map(h -> h.resolve(config.cgroupParent())).filter(Files::isDirectory).toList()) {
-                try (Stream<Path> children = Files.list(parent)) {
-                    children.filter(Files::isDirectory).forEach(child -> names.add(child.getFileName().toString()));
-                }
-            }
-        } catch (IOException e) {
-            LOG.debugf("cannot list cgroups: %s", e.getMessage());
-        }
-        return names;
     }
 }

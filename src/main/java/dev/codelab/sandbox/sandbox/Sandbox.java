@@ -28,6 +28,7 @@ public final class Sandbox {
     private static final int DIAGNOSTIC_BYTES = 2048;
     private static final long EXIT_GRACE_MS = 1000;
     private static final byte[] WARM_UP = "{\"warmup\": true}\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] INTERRUPT = "{\"interrupt\": true}\n".getBytes(StandardCharsets.UTF_8);
 
     private final String id;
     private final Path bundle;
@@ -39,6 +40,7 @@ public final class Sandbox {
     private Process process;
     private FrameReader frames;
     private boolean restored;
+    private Hibernated.Shape shape;
 
     Sandbox(String id, Path bundle, Cgroup cgroup, Runsc runsc, int maxFrameBytes, SandboxWatch watch) {
         this.id = id;
@@ -61,9 +63,16 @@ public final class Sandbox {
         return cgroup;
     }
 
+    /** The image and spec shape it started from: what a restore of its checkpoint needs. */
+    Hibernated.Shape shape() {
+        return shape;
+    }
+
     /** Writes the bundle and starts the runsc command; stderr goes to a log file or, if asked, a pipe. */
-    void launch(byte[] specJson, List<String> command, boolean restore, boolean stderrPipe) throws IOException {
+    void launch(byte[] specJson, List<String> command, boolean restore, boolean stderrPipe, Hibernated.Shape shape)
+            throws IOException {
         this.restored = restore;
+        this.shape = shape;
         Files.createDirectories(bundle);
         Files.write(bundle.resolve("config.json"), specJson);
         ProcessBuilder builder = new ProcessBuilder(command);
@@ -76,6 +85,19 @@ public final class Sandbox {
 
     public OutputStream input() {
         return process.getOutputStream();
+    }
+
+    /** Asks the supervisor for a KeyboardInterrupt in the running cell; false if it cannot be told. */
+    public boolean interrupt() {
+        try {
+            synchronized (process) {
+                process.getOutputStream().write(INTERRUPT);
+                process.getOutputStream().flush();
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public FrameReader frames() {
@@ -124,12 +146,15 @@ public final class Sandbox {
         }
     }
 
-    /** Kills every process of the sandbox (SIGKILL, so a program cannot ignore it). Idempotent. */
+    /**
+     * Kills every process of the sandbox (SIGKILL, so a program cannot ignore it): through its
+     * cgroup where the kernel can (cgroup v2), else through runsc. Idempotent.
+     */
     public void kill() {
         if (process == null || !process.isAlive() || !killed.compareAndSet(false, true)) {
             return;
         }
-        if (!runQuietly(runsc.kill(id), 5)) {
+        if (!cgroup.kill() && !runQuietly(runsc.kill(id), 5)) {
             process.destroyForcibly();
         }
     }
@@ -152,11 +177,13 @@ public final class Sandbox {
     }
 
     /**
-     * What the program was seen trying (null when not watched). Complete once the supervisor has
-     * reported the program's exit: gVisor writes each event before the call it describes returns.
+     * What the program was seen trying since this was last asked (null when not watched): a run's
+     * events, or a session cell's (with anything its program did between the cells). Complete once
+     * the supervisor has reported the run's end: gVisor writes each event before the call it
+     * describes returns.
      */
-    public SecurityEvents securityEvents() {
-        return watch.seen(id);
+    public SecurityEvents takeSecurityEvents() {
+        return watch.take(id);
     }
 
     /** What runsc itself said, for the service's log; never shown to users. */

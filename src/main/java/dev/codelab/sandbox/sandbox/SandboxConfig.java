@@ -34,11 +34,14 @@ public interface SandboxConfig {
     @WithDefault("runsc/seccomp.json")
     Path seccompProfile();
 
-    /** cgroup v1 parent under each controller; one child per sandbox. */
+    /**
+     * Parent of the sandboxes' cgroups, one child per sandbox: on cgroup v1 under each controller's
+     * mount, on v2 in the service's own delegated subtree (see CgroupV2Hierarchy).
+     */
     @WithDefault("codelab")
     String cgroupParent();
 
-    /** cgroup v1 mount point. */
+    /** cgroup mount point: v1 controllers under it, or the v2 unified hierarchy. */
     @WithDefault("/sys/fs/cgroup")
     Path cgroupRoot();
 
@@ -56,6 +59,13 @@ public interface SandboxConfig {
     /** Open files per program (RLIMIT_NOFILE). */
     @WithDefault("256")
     int openFiles();
+
+    /**
+     * How long a restore and the warm-up after it may take before the sandbox counts as failed
+     * (the cgroup v2 guest suite, under software emulation, needs far more).
+     */
+    @WithDefault("10000")
+    long restoreTimeoutMs();
 
     /** Largest single frame accepted from the runner. */
     @WithDefault("33554432")

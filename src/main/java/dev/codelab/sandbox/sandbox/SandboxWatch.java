@@ -16,9 +16,12 @@ public interface SandboxWatch {
      */
     List<String> start(String sandboxId, Path dir) throws IOException;
 
-    /** What the sandbox's program was seen trying so far; null when it is not watched. */
-    SecurityEvents seen(String sandboxId);
+    /**
+     * What the sandbox's program was seen trying since the last take (counts start again from
+     * zero); null when it is not watched.
+     */
+    SecurityEvents take(String sandboxId);
 
-    /** Stops watching a sandbox that is gone. */
+    /** Stops watching a sandbox that is gone; what was seen and never taken is logged. */
     void stop(String sandboxId);
 }

@@ -43,6 +43,7 @@ public class Sandboxes {
     private final SandboxConfig config;
     private final ObjectMapper json;
     private final Runsc runsc;
+    private final CgroupHierarchy cgroups;
     private final Path bundles;
     private final String runnerDir;
     private final JsonNode seccompProfile;
@@ -50,9 +51,10 @@ public class Sandboxes {
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
     private final ExecutorService teardown = Executors.newSingleThreadExecutor(DaemonThreads.named("sandbox-teardown"));
 
-    Sandboxes(SandboxConfig config, ObjectMapper json, SandboxWatch watch) {
+    Sandboxes(SandboxConfig config, ObjectMapper json, CgroupHierarchy cgroups, SandboxWatch watch) {
         this.config = config;
         this.json = json;
+        this.cgroups = cgroups;
         this.watch = watch;
         this.runsc = new Runsc(config, config.stateDir().toAbsolutePath().resolve("runsc"));
         this.bundles = config.stateDir().toAbsolutePath().resolve("bundles");
@@ -103,7 +105,7 @@ public class Sandboxes {
                 true, false);
         boolean warmed;
         try {
-            warmed = sandbox.warmUp(10_000);
+            warmed = sandbox.warmUp(config.restoreTimeoutMs());
         } catch (InterruptedException e) {
             release(sandbox); // shutting down
             throw e;
@@ -114,6 +116,44 @@ public class Sandboxes {
             throw new IOException("runsc restore failed: " + why);
         }
         return sandbox;
+    }
+
+    /**
+     * Checkpoints a live sandbox to {@code imageDir} (its processes, memory and tmpfs files) and
+     * tears it down: it then holds disk only. Throws, with the sandbox killed, when that fails.
+     */
+    public Hibernated hibernate(Sandbox sandbox, Path imageDir) throws IOException, InterruptedException {
+        try {
+            Sandbox.deleteTree(imageDir);
+            Files.createDirectories(imageDir);
+            String out = Sandbox.output(runsc.checkpoint(sandbox.id(), imageDir));
+            sandbox.awaitExit(10_000);
+            if (!Files.exists(imageDir.resolve("checkpoint.img"))) {
+                Sandbox.deleteTree(imageDir);
+                throw new IOException("runsc checkpoint failed: " + out.strip());
+            }
+            return new Hibernated(sandbox.shape(), imageDir);
+        } finally {
+            sandbox.kill();
+            release(sandbox);
+        }
+    }
+
+    /**
+     * A new sandbox restored from a hibernated one's image, which is then deleted. It is watched
+     * afresh, like every restored sandbox: no trace session survives a checkpoint.
+     */
+    public Sandbox resume(Hibernated hibernated) throws IOException, InterruptedException {
+        try {
+            return restore(hibernated.shape().image(), hibernated.shape().limits(), hibernated.imageDir());
+        } finally {
+            Sandbox.deleteTree(hibernated.imageDir());
+        }
+    }
+
+    /** Deletes a checkpoint image that will not be restored. */
+    public void removeImage(Path imageDir) {
+        Sandbox.deleteTree(imageDir);
     }
 
     /** Host memory a sandbox holds now (its cgroup's usage). */
@@ -140,7 +180,7 @@ public class Sandboxes {
 
     /** Removes what an earlier process of this service left: sandboxes, bundles, images, cgroups. */
     public void sweepLeftovers() {
-        new LeftoverSweeper(runsc, List.of(runsc.stateRoot(), bundles, imagesDir()), config).sweep();
+        new LeftoverSweeper(runsc, List.of(runsc.stateRoot(), bundles, imagesDir()), cgroups).sweep();
     }
 
     public boolean runnerPresent() {
@@ -164,7 +204,7 @@ public class Sandboxes {
 
     /** A sandbox object with its cgroup made; {@code limits} null means prepared, limits come later. */
     private Sandbox create(String id, SandboxLimits limits) throws IOException {
-        Cgroup cgroup = new Cgroup(config.cgroupRoot(), config.cgroupParent(), id);
+        Cgroup cgroup = cgroups.sandbox(id);
         Sandbox sandbox = new Sandbox(id, bundles.resolve(id), cgroup, runsc, config.maxFrameBytes(), watch);
         live.put(id, sandbox);
         try {
@@ -181,7 +221,7 @@ public class Sandboxes {
         Map<String, Object> spec = OciSpec.of(image, runnerDir, shape, sandbox.cgroup().specPath(),
                 seccompProfile, config.openFiles());
         try {
-            sandbox.launch(json.writeValueAsBytes(spec), command, restore, stderrPipe);
+            sandbox.launch(json.writeValueAsBytes(spec), command, restore, stderrPipe, new Hibernated.Shape(image, shape));
         } catch (IOException | RuntimeException e) {
             release(sandbox);
             throw e;

@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.telemetry;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.execution.ExecutionFinished;
@@ -30,7 +31,7 @@ public class AuditLog {
     record Line(String event, String id, String tenant, String language, String status, Integer exitCode,
                 String signal, long wallMs, long cpuMs, long memoryPeakBytes, long outputBytes, long codeBytes,
                 String codeSha256, String sandboxStart, Instant startedAt, Instant finishedAt,
-                SecurityEvents securityEvents) {
+                @JsonInclude(JsonInclude.Include.NON_NULL) String session, SecurityEvents securityEvents) {
     }
 
     private final ObjectMapper json;
@@ -42,11 +43,12 @@ public class AuditLog {
     void onFinished(@Observes ExecutionFinished finished) throws JsonProcessingException {
         ExecutionResult result = finished.result();
         byte[] code = finished.plan().code().getBytes(StandardCharsets.UTF_8);
-        AUDIT.info(json.writeValueAsString(new Line("execution", result.id(), finished.plan().tenant().name(),
+        AUDIT.info(json.writeValueAsString(new Line(result.session() == null ? "execution" : "cell", result.id(), finished.plan().tenant().name(),
                 result.language(), result.status().value(), result.exitCode(), result.signal(),
                 result.usage().wallMs(), result.usage().cpuMs(), result.usage().memoryPeakBytes(),
                 result.usage().outputBytes(), code.length, sha256(code), result.usage().sandboxStart().value(),
-                result.startedAt(), result.finishedAt(), finished.securityEvents())));
+                result.startedAt(), result.finishedAt(), result.session() == null ? null : result.session().id(),
+                finished.securityEvents())));
     }
 
     private static String sha256(byte[] bytes) {

@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.admission;
 
+import dev.codelab.sandbox.Api;
 import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -132,7 +133,7 @@ class AdmissionTest extends RealSandboxTest {
     void metricsCountWhatHappened() {
         post(null, "{\"code\": \"\"}").then().statusCode(401);
         post(Multitenant.OPEN_KEY, "{\"code\": \"print(1)\"}").then().statusCode(200);
-        String metrics = given().get("/q/metrics").asString();
+        String metrics = Api.management().get("/q/metrics").asString();
         assertTrue(metrics.contains("codelab_rejections_total{reason=\"auth\"}"), metrics);
         assertTrue(metrics.contains("codelab_executions_total{language=\"python\",status=\"ok\"}"));
         assertTrue(metrics.contains("codelab_executions_queued"));

@@ -12,7 +12,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 
-/** API keys required, and a small machine: 2 executions at once, 4 waiting for at most 20 s. */
+/**
+ * API keys required, and a small machine: 2 executions at once, 4 waiting for at most 20 s; the
+ * production abuse threshold (the test profile raises it for the other suites).
+ */
 public class Multitenant implements QuarkusTestProfile {
 
     public static final Path KEYS_FILE = Path.of("target/test-keys.json").toAbsolutePath();
@@ -29,7 +32,8 @@ public class Multitenant implements QuarkusTestProfile {
         return Map.of("codelab.admission.keys-file", KEYS_FILE.toString(),
                 "codelab.admission.max-running", "2",
                 "codelab.admission.max-queued", "4",
-                "codelab.admission.max-queue-wait", "20s");
+                "codelab.admission.max-queue-wait", "20s",
+                "codelab.admission.abuse.max-limit-hits", "10");
     }
 
     /** The keys file, with or without the key that the reload test adds. */

@@ -79,6 +79,15 @@ class StreamingTest extends RealSandboxTest {
     }
 
     @Test
+    void displaysStreamInOrderWithTheOutput() throws Exception {
+        List<Event> events = ndjson("print('a')\ndisplay(1)\nprint('b')\ndisplay(2, 3)\nprint('c')");
+        assertEquals(List.of("started", "stdout", "display", "stdout", "display", "display", "stdout", "done"),
+                events.stream().map(Event::type).toList());
+        assertEquals("2", events.get(4).data().get("data").get("text/plain").asText());
+        assertEquals(3, events.get(7).data().get("displays").size(), "done carries the displays too");
+    }
+
+    @Test
     void everyStreamEndsWithExactlyOneDone() throws Exception {
         List<Event> events = ndjson("while True: pass", "{\"timeoutMs\": 1000}");
         assertEquals(1, events.stream().filter(e -> e.type().equals("done")).count());

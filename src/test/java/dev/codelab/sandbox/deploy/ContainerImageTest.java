@@ -2,7 +2,9 @@ package dev.codelab.sandbox.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
 import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -17,14 +19,20 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.ToStringConsumer;
 import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.LogUtils;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +48,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The container image, for real: builds {@code codelab-sandbox:latest} with deploy/build-image.sh
  * (which starts a Docker engine if none answers), starts it with the documented privilege set, and
- * drives it over HTTP. Not a @QuarkusTest: the service under test is the one inside the container.
+ * drives it over HTTP as production does: keys required, /q on the management port only. Not a
+ * {@code @QuarkusTest}: the service under test is the one inside the container.
  *
  * <p>Set {@code -Dcodelab.image.build=false} to test an image that is already built.
  */
@@ -54,9 +63,20 @@ class ContainerImageTest {
     static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The smallest set that works (deploy/README.md): no --privileged, no host cgroup tree. */
+    static final Capability[] CAPABILITIES = {Capability.SYS_ADMIN, Capability.SETUID, Capability.SETGID,
+            Capability.SETFCAP};
+    static final List<String> SECURITY_OPTS = List.of("seccomp=unconfined");
+    static final int API_PORT = 8080;
+    static final int MANAGEMENT_PORT = 9000;
+    /** The image as production runs it: keys required, mounted where k8s/base mounts the Secret. */
+    static final String KEY = "image-test-key-" + System.nanoTime();
+    static final String KEYS_FILE = "/etc/codelab/keys/keys.json";
+
     static final ToStringConsumer LOGS = new ToStringConsumer();
     static GenericContainer<?> container;
     static RequestSpecification api;
+    static RequestSpecification management;
 
     @BeforeAll
     static void buildAndStart() throws Exception {
@@ -66,16 +86,16 @@ class ContainerImageTest {
         container = new GenericContainer<>(DockerImageName.parse(IMAGE))
                 // The image is local: never ask a registry for it.
                 .withImagePullPolicy(name -> false)
-                .withEnv("CODELAB_SANDBOX_CGROUP_PARENT", CGROUP_PARENT)
-                .withExposedPorts(8080)
-                .withLogConsumer(LOGS)
-                // The smallest set that works (deploy/README.md): no --privileged, no host cgroup tree.
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
-                        .withCapDrop(Capability.ALL)
-                        .withCapAdd(Capability.SYS_ADMIN, Capability.SETUID, Capability.SETGID, Capability.SETFCAP)
-                        .withSecurityOpts(List.of("seccomp=unconfined")))
+                        .withCapDrop(Capability.ALL).withCapAdd(CAPABILITIES).withSecurityOpts(SECURITY_OPTS))
+                .withEnv("CODELAB_SANDBOX_CGROUP_PARENT", CGROUP_PARENT)
+                .withEnv("CODELAB_ADMISSION_KEYS_FILE", KEYS_FILE)
+                .withCopyToContainer(Transferable.of("{\"keys\": [{\"tenant\": \"image-test\", \"sha256\": \""
+                        + sha256(KEY) + "\"}]}"), KEYS_FILE)
+                .withExposedPorts(API_PORT, MANAGEMENT_PORT)
+                .withLogConsumer(LOGS)
                 // Start-up includes the warm runner's checkpoint and a canary sandbox.
-                .waitingFor(Wait.forHttp("/q/health/ready").forStatusCode(200)
+                .waitingFor(Wait.forHttp("/q/health/ready").forPort(MANAGEMENT_PORT).forStatusCode(200)
                         .withStartupTimeout(Duration.ofMinutes(3)));
         try {
             container.start();
@@ -84,7 +104,12 @@ class ContainerImageTest {
         }
         api = new RequestSpecBuilder()
                 .setBaseUri("http://" + container.getHost())
-                .setPort(container.getMappedPort(8080))
+                .setPort(container.getMappedPort(API_PORT))
+                .addHeader("Authorization", "Bearer " + KEY)
+                .build();
+        management = new RequestSpecBuilder()
+                .setBaseUri("http://" + container.getHost())
+                .setPort(container.getMappedPort(MANAGEMENT_PORT))
                 .build();
     }
 
@@ -160,9 +185,39 @@ class ContainerImageTest {
 
     @Test
     @Order(5)
-    void exposesMetrics() {
-        given(api).when().get("/q/metrics")
-                .then().statusCode(200).body(containsString("codelab_executions_total"));
+    void exposesMetricsOnTheManagementPortOnly() {
+        given(management).when().get("/q/metrics")
+                .then().statusCode(200).body(containsString("codelab_executions_total"))
+                .body(containsString("codelab_admission_memory_budget_bytes"));
+        given(api).when().get("/q/metrics").then().statusCode(404);
+        given(api).when().get("/q/health/ready").then().statusCode(404);
+    }
+
+    @Test
+    @Order(6)
+    void needsItsKey() {
+        given().baseUri("http://" + container.getHost()).port(container.getMappedPort(API_PORT))
+                .when().get("/v1/runtimes").then().statusCode(401);
+    }
+
+    @Test
+    @Order(7)
+    void refusesToStartWithoutKeysUnlessDeclaredOpen() {
+        DockerClient docker = container.getDockerClient();
+        String id = docker.createContainerCmd(IMAGE)
+                .withEnv("CODELAB_SANDBOX_CGROUP_PARENT=" + CGROUP_PARENT + "-refused")
+                .withHostConfig(HostConfig.newHostConfig().withCapDrop(Capability.ALL).withCapAdd(CAPABILITIES)
+                        .withSecurityOpts(SECURITY_OPTS))
+                .exec().getId();
+        try {
+            docker.startContainerCmd(id).exec();
+            int exitCode = docker.waitContainerCmd(id).start().awaitStatusCode(60, TimeUnit.SECONDS);
+            String logs = LogUtils.getOutput(docker, id);
+            assertEquals(1, exitCode, logs);
+            assertTrue(logs.contains("refusing to start: no API keys file is configured"), logs);
+        } finally {
+            docker.removeContainerCmd(id).withForce(true).exec();
+        }
     }
 
     private static JsonPath run(Map<String, Object> request) {
@@ -228,6 +283,15 @@ class ContainerImageTest {
             }
         }
         return left;
+    }
+
+    private static String sha256(String key) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String tail(String text, int lines) {

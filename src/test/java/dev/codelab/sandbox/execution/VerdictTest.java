@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class VerdictTest {
 
     private static Verdict exited(Integer exitCode, Integer signal, String limit, boolean oom, boolean pressure) {
-        return Verdict.of(new Verdict.Facts(RunEnding.EXITED, oom, pressure, new ExitReport(exitCode, signal, limit, null)));
+        return Verdict.of(new Verdict.Facts(RunEnding.EXITED, oom, pressure, new ExitReport(exitCode, signal, limit, null, true)));
     }
 
     private static Verdict ended(RunEnding ending, boolean oom, ExitReport report) {
@@ -41,7 +41,7 @@ class VerdictTest {
 
     @Test
     void theServicesOwnEndingsDecideWhateverWasReported() {
-        ExitReport clean = new ExitReport(0, null, null, null);
+        ExitReport clean = new ExitReport(0, null, null, null, true);
         assertEquals(ExecutionStatus.TIMEOUT, ended(RunEnding.TIMED_OUT, true, clean).status());
         assertEquals("SIGKILL", ended(RunEnding.TIMED_OUT, false, clean).signal());
         assertEquals(ExecutionStatus.OUTPUT_LIMIT, ended(RunEnding.OUTPUT_LIMITED, true, clean).status());
@@ -72,7 +72,7 @@ class VerdictTest {
     @Test
     void aBrokenDisplayChannelIsAnErrorEvenWithExitZero() {
         Verdict verdict = Verdict.of(new Verdict.Facts(RunEnding.EXITED, false, false,
-                new ExitReport(0, null, null, "the program sent a figure that is not a PNG")));
+                new ExitReport(0, null, null, "the program sent a figure that is not a PNG", true)));
         assertEquals(ExecutionStatus.ERROR, verdict.status());
     }
 }

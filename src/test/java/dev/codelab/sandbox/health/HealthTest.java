@@ -19,16 +19,24 @@ class HealthTest {
 
     @Test
     void probesAreUp() {
-        given().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
-        given().get("/q/health/started").then().statusCode(200).body("status", is("UP"));
-        given().get("/q/health/ready").then().statusCode(200).body("status", is("UP"))
+        Api.management().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+        Api.management().get("/q/health/started").then().statusCode(200).body("status", is("UP"));
+        Api.management().get("/q/health/ready").then().statusCode(200).body("status", is("UP"))
                 .body("checks[0].name", is("sandbox runtime"));
+    }
+
+    @Test
+    void operationsAreNotServedOnTheApiPort() {
+        for (String path : new String[]{"/q/health/ready", "/q/metrics", "/q/openapi"}) {
+            given().get(path).then().statusCode(404);
+            Api.management().get(path).then().statusCode(200);
+        }
     }
 
     @Test
     void metricsCountExecutions() {
         Api.run("print(1)");
-        given().get("/q/metrics").then().statusCode(200)
+        Api.management().get("/q/metrics").then().statusCode(200)
                 .body(containsString("codelab_executions_total{language=\"python\",status=\"ok\"}"))
                 .body(containsString("codelab_executions_running"))
                 .body(containsString("codelab_execution_duration_seconds_bucket"));
@@ -36,7 +44,7 @@ class HealthTest {
 
     @Test
     void openApiDescribesTheApi() {
-        given().get("/q/openapi").then().statusCode(200)
+        Api.management().get("/q/openapi").then().statusCode(200)
                 .body(containsString("/v1/executions"))
                 .body(containsString("/v1/runtimes"))
                 .body(containsString("text/event-stream"))

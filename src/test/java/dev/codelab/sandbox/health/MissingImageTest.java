@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.health;
 
+import dev.codelab.sandbox.Api;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -28,8 +29,9 @@ class MissingImageTest {
 
     @Test
     void readinessNamesTheMissingImage() {
-        await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/q/health/started").statusCode() == 200);
-        given().get("/q/health/ready").then().statusCode(503)
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Api.management().get("/q/health/started").statusCode() == 200);
+        Api.management().get("/q/health/ready").then().statusCode(503)
                 .body("checks[0].data.reason", is("the python sandbox image is missing"));
         given().contentType(ContentType.JSON).body("{\"code\": \"\"}").post("/v1/executions")
                 .then().statusCode(503).body(not(containsString("/nonexistent")));

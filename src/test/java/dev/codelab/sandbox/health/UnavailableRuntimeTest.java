@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.health;
 
+import dev.codelab.sandbox.Api;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -29,9 +30,10 @@ class UnavailableRuntimeTest {
 
     @Test
     void readinessIsDownAndExecutionsAre503() {
-        await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/q/health/started").statusCode() == 200);
-        given().get("/q/health/live").then().statusCode(200);
-        given().get("/q/health/ready").then().statusCode(503)
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Api.management().get("/q/health/started").statusCode() == 200);
+        Api.management().get("/q/health/live").then().statusCode(200);
+        Api.management().get("/q/health/ready").then().statusCode(503)
                 .body("checks[0].data.reason", is("runsc is not installed or does not run"));
         given().contentType(ContentType.JSON).body("{\"code\": \"print(1)\"}").post("/v1/executions")
                 .then().statusCode(503)

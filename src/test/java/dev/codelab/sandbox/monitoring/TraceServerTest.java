@@ -85,8 +85,8 @@ class TraceServerTest {
         send(client("first"), TraceMessages.raw(TraceMessages.PROGRAM_UID, 62, 1, 5));
         send(client("second"), TraceMessages.exec(TraceMessages.PROGRAM_UID, "/bin/sh"));
         send(client("second"), TraceMessages.exec(TraceMessages.SUPERVISOR_UID, "/bin/sh"));
-        SecurityEvents seenFirst = first.drain();
-        SecurityEvents seenSecond = second.drain();
+        SecurityEvents seenFirst = first.take();
+        SecurityEvents seenSecond = second.take();
         assertEquals(1, seenFirst.network());
         assertEquals(1, seenFirst.refused());
         assertEquals(5, seenFirst.droppedEvents(), "the sandbox's own count of dropped points");
@@ -112,7 +112,7 @@ class TraceServerTest {
         byte[] cut = TraceMessages.open(TraceMessages.PROGRAM_UID, "/", TraceMessages.AT_FDCWD, null, "/etc/shadow");
         send(client, Arrays.copyOf(cut, cut.length - 6)); // into the path
         send(client, TraceMessages.open(TraceMessages.PROGRAM_UID, "/", TraceMessages.AT_FDCWD, null, "/etc/shadow"));
-        SecurityEvents seen = channel.drain();
+        SecurityEvents seen = channel.take();
         assertEquals(2, seen.droppedEvents());
         assertEquals(1, seen.sensitivePaths());
     }
@@ -137,8 +137,8 @@ class TraceServerTest {
         // and a sender (gVisor) has to drop what does not fit.
         assertTrue(refusedSends > 0, "the socket filled up: " + sent + " sent");
         send(client("quiet"), TraceMessages.socket(TraceMessages.PROGRAM_UID, 2));
-        await().until(() -> quiet.drain().network() == 1);
-        SecurityEvents seen = flooded.drain();
+        await().until(() -> quiet.take().network() == 1);
+        SecurityEvents seen = flooded.take();
         assertEquals(Integer.valueOf(50), seen.refusedSyscalls().get("setuid:EPERM"), "capped");
     }
 }

@@ -210,22 +210,6 @@ class TrustBoundaryTest extends RealSandboxTest {
     }
 
     @Test
-    void aPoolOverCellFunctionsWorksUnderTheDefaultLimits() {
-        JsonPath run = run("""
-                import multiprocessing, pickle
-                class Point:
-                    def __init__(self, x): self.x = x
-                def square(p): return p.x * p.x
-                assert pickle.loads(pickle.dumps(Point(3))).x == 3
-                if __name__ == '__main__':
-                    with multiprocessing.Pool(4) as pool:
-                        print(pool.map(square, [Point(i) for i in range(6)]))
-                """);
-        assertEquals("ok", run.getString("status"), run.getString("stderr"));
-        assertEquals("[0, 1, 4, 9, 16, 25]\n", run.getString("stdout"));
-    }
-
-    @Test
     void everyRunDrawsFreshRandomState() {
         String draw = "import random, numpy as np\nprint(random.random())\nprint(np.random.rand())";
         List<String> first = run(draw).getString("stdout").lines().toList();

@@ -1,0 +1,52 @@
+package dev.codelab.sandbox.session;
+
+import dev.codelab.sandbox.Api;
+import dev.codelab.sandbox.RealSandboxTest;
+import dev.codelab.sandbox.admission.Multitenant;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** A session belongs to the key that opened it: to every other key it does not exist. */
+@QuarkusTest
+@TestProfile(Multitenant.class)
+class SessionKeysTest extends RealSandboxTest {
+
+    private static Response as(String key, String method, String path, Object body) {
+        var request = given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON);
+        return body == null ? request.request(method, path) : request.body(body).request(method, path);
+    }
+
+    @Test
+    void anotherKeysSessionIsNotFound() {
+        Response created = as(Multitenant.OPEN_KEY, "POST", "/v1/sessions", Map.of());
+        assertEquals(201, created.statusCode(), created.asString());
+        String path = "/v1/sessions/" + created.jsonPath().getString("id");
+        assertEquals(200, as(Multitenant.OPEN_KEY, "POST", path + "/executions", Api.request("x = 1")).statusCode());
+        assertEquals(404, as(Multitenant.ABUSER_KEY, "GET", path, null).statusCode());
+        assertEquals(404, as(Multitenant.ABUSER_KEY, "POST", path + "/executions", Api.request("print(x)")).statusCode());
+        assertEquals(404, as(Multitenant.ABUSER_KEY, "DELETE", path, null).statusCode());
+        assertEquals(401, given().get(path).statusCode(), "no key, no session");
+        assertEquals(204, as(Multitenant.OPEN_KEY, "DELETE", path, null).statusCode());
+    }
+
+    @Test
+    void aKeyHoldsAtMostItsShareOfSessions() {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        Response next = as(Multitenant.OPEN_KEY, "POST", "/v1/sessions", Map.of());
+        while (next.statusCode() == 201 && ids.size() < 10) {
+            ids.add(next.jsonPath().getString("id"));
+            next = as(Multitenant.OPEN_KEY, "POST", "/v1/sessions", Map.of());
+        }
+        assertEquals(429, next.statusCode(), next.asString());
+        assertEquals(4, ids.size(), "codelab.session.max-per-key");
+        ids.forEach(id -> as(Multitenant.OPEN_KEY, "DELETE", "/v1/sessions/" + id, null));
+    }
+}

@@ -1,0 +1,194 @@
+package dev.codelab.sandbox.session;
+
+import dev.codelab.sandbox.Api;
+import dev.codelab.sandbox.RealSandboxTest;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A notebook's cells share one sandbox: state persists, cells are interrupted, sessions end and hibernate. */
+@QuarkusTest
+class SessionTest extends RealSandboxTest {
+
+    private final List<String> opened = new ArrayList<>();
+
+    static String open(Object body) {
+        Response created = given().contentType(ContentType.JSON).body(body).post("/v1/sessions");
+        assertEquals(201, created.statusCode(), created.asString());
+        String id = created.jsonPath().getString("id");
+        assertEquals("/v1/sessions/" + id, java.net.URI.create(created.header("Location")).getPath());
+        assertEquals("active", created.jsonPath().getString("state"));
+        return id;
+    }
+
+    private String open() {
+        String id = open(Map.of());
+        opened.add(id);
+        return id;
+    }
+
+    static Response cellResponse(String id, String code, Object... fields) {
+        return given().contentType(ContentType.JSON).body(Api.request(code, fields)).post("/v1/sessions/" + id + "/executions");
+    }
+
+    static JsonPath cell(String id, String code, Object... fields) {
+        Response response = cellResponse(id, code, fields);
+        assertEquals(200, response.statusCode(), response.asString());
+        return response.jsonPath();
+    }
+
+    @AfterEach
+    void deleteSessions() {
+        opened.forEach(id -> given().delete("/v1/sessions/" + id));
+        Api.assertNoSandboxLeft(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void variablesImportsAndFilesPersistAcrossCells() {
+        String id = open(Map.of("files", List.of(Map.of("path", "given.txt", "content", "from the session")), "env",
+                Map.of("WHO", "notebook")));
+        opened.add(id);
+        assertEquals("ok", cell(id, "import os, json\ncounter = 41\nopen('made.txt', 'w').write('x')").getString("status"));
+        JsonPath second = cell(id, "counter += 1\nprint(counter, json.dumps(os.environ['WHO']), open('given.txt').read())");
+        assertEquals("42 \"notebook\" from the session\n", second.getString("stdout"), second.getString("stderr"));
+        assertEquals(Map.of("id", id, "state", "active"), second.getMap("session"));
+        JsonPath files = cell(id, "open('made.txt', 'a').write('y')\nopen('new.txt', 'w').write('n')");
+        assertEquals(List.of("made.txt", "new.txt"), files.getList("files.path"), "only what this cell changed");
+        assertEquals(3, given().get("/v1/sessions/" + id).jsonPath().getInt("cells"));
+    }
+
+    @Test
+    void twoSessionsNeverSeeEachOther() {
+        String first = open();
+        String second = open();
+        cell(first, "secret = 'first'\nopen('/tmp/mark', 'w').write('first')");
+        JsonPath other = cell(second, "import os\nprint('secret' in globals(), os.path.exists('/tmp/mark'))");
+        assertEquals("False False\n", other.getString("stdout"));
+    }
+
+    @Test
+    void aSecondCellWhileOneRunsIsAConflict() {
+        String id = open();
+        CompletableFuture<JsonPath> slow = CompletableFuture.supplyAsync(() -> {
+            Response first = cellResponse(id, "import time\ntime.sleep(4)");
+            while (first.statusCode() == 409) { // the probe below took the turn first: try again
+                first = cellResponse(id, "import time\ntime.sleep(4)");
+            }
+            assertEquals(200, first.statusCode(), first.asString());
+            return first.jsonPath();
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Response second = cellResponse(id, "print(1)");
+        while (second.statusCode() != 409 && !slow.isDone() && System.nanoTime() < deadline) {
+            Api.sleep(100);
+            second = cellResponse(id, "print(1)");
+        }
+        assertEquals(409, second.statusCode(), second.asString());
+        assertEquals("application/problem+json", second.contentType());
+        assertEquals("ok", slow.join().getString("status"));
+        assertEquals("ok", cell(id, "print(1)").getString("status"), "the session takes the next cell");
+    }
+
+    @Test
+    void aCellPastItsTimeIsInterruptedAndTheSessionSurvives() {
+        String id = open();
+        cell(id, "kept = 'still here'");
+        JsonPath slow = cell(id, "import time\nwhile True:\n    time.sleep(0.05)", "limits", Map.of("timeoutMs", 1500));
+        assertEquals("timeout", slow.getString("status"));
+        assertTrue(slow.getString("stderr").contains("KeyboardInterrupt"), slow.getString("stderr"));
+        assertEquals("active", slow.getString("session.state"));
+        assertEquals("still here\n", cell(id, "print(kept)").getString("stdout"));
+    }
+
+    @Test
+    void aCellPastItsOutputIsInterruptedAndTheSessionSurvives() {
+        String id = open();
+        JsonPath flood = cell(id, "while True:\n    print('x' * 1000)", "limits", Map.of("outputBytes", 10_000));
+        assertEquals("output_limit", flood.getString("status"));
+        assertEquals(10_000, flood.getString("stdout").length());
+        assertEquals("active", flood.getString("session.state"));
+        assertEquals("ok", cell(id, "print('next')").getString("status"));
+    }
+
+    @Test
+    void aCellThatIgnoresTheInterruptEndsTheSession() {
+        String id = open();
+        JsonPath stubborn = cell(id, "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass",
+                "limits", Map.of("timeoutMs", 1000));
+        assertEquals("timeout", stubborn.getString("status"));
+        assertEquals("ended", stubborn.getString("session.state"));
+        assertEquals(404, cellResponse(id, "print(1)").statusCode());
+    }
+
+    @Test
+    void aMemoryBombEndsTheSession() {
+        String id = open(Map.of("limits", Map.of("memoryMb", 128)));
+        opened.add(id);
+        JsonPath bomb = cell(id, "blocks = []\nwhile True: blocks.append(bytearray(16 << 20))");
+        assertEquals("memory_limit", bomb.getString("status"));
+        assertEquals("ended", bomb.getString("session.state"));
+        assertEquals(404, given().get("/v1/sessions/" + id).statusCode());
+    }
+
+    @Test
+    void anIdleSessionEnds() {
+        String id = open(Map.of("idleTimeoutMs", 1500));
+        opened.add(id);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (given().get("/v1/sessions/" + id).statusCode() == 200 && System.nanoTime() < deadline) {
+            Api.sleep(250);
+        }
+        assertEquals(404, given().get("/v1/sessions/" + id).statusCode());
+    }
+
+    @Test
+    void anIdleSessionHibernatesAndResumesWithItsState() {
+        String id = open();
+        cell(id, "import pandas as pd\nframe = pd.DataFrame({'v': range(100_000)})\nopen('kept.txt', 'w').write('file')");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!"hibernated".equals(given().get("/v1/sessions/" + id).jsonPath().getString("state"))
+                && System.nanoTime() < deadline) {
+            Api.sleep(250);
+        }
+        assertEquals("hibernated", given().get("/v1/sessions/" + id).jsonPath().getString("state"));
+        assertEquals(0, Api.busySandboxes(), "a hibernated session holds no sandbox");
+        JsonPath resumed = cell(id, "print(len(frame), frame.v.sum(), open('kept.txt').read())");
+        assertEquals("100000 4999950000 file\n", resumed.getString("stdout"), resumed.getString("stderr"));
+        assertEquals("active", given().get("/v1/sessions/" + id).jsonPath().getString("state"));
+    }
+
+    @Test
+    void deleteEndsTheSessionAndItsSandboxAtOnce() {
+        String id = open();
+        cell(id, "x = 1");
+        assertEquals(204, given().delete("/v1/sessions/" + id).statusCode());
+        assertEquals(404, given().get("/v1/sessions/" + id).statusCode());
+        assertEquals(404, given().delete("/v1/sessions/" + id).statusCode());
+        Api.assertNoSandboxLeft(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void badRequestsAreNamed() {
+        Response tooIdle = given().contentType(ContentType.JSON).body(Map.of("idleTimeoutMs", 999_999_999L)).post("/v1/sessions");
+        assertEquals(400, tooIdle.statusCode());
+        assertTrue(tooIdle.asString().contains("idleTimeoutMs"), tooIdle.asString());
+        String id = open();
+        Response wrongLimit = cellResponse(id, "print(1)", "limits", Map.of("memoryMb", 512));
+        assertEquals(400, wrongLimit.statusCode());
+        assertTrue(wrongLimit.asString().contains("memoryMb"), wrongLimit.asString());
+        assertEquals(404, cellResponse("no-such-session", "print(1)").statusCode());
+    }
+}
