@@ -183,8 +183,12 @@ public final class Sandbox {
     /**
      * Ends the sandbox and removes its runsc state, cgroup and bundle. A runner that sent its exit
      * frame is already on its way out: give it a moment before paying for a `runsc kill`.
+     * {@code queuedAt} (System.nanoTime) is when teardown was asked for, for the debug line.
      */
-    void destroy() {
+    void destroy(long queuedAt) {
+        long start = System.nanoTime();
+        long exited = start;
+        long deleted = start;
         try {
             if (process != null && !process.waitFor(EXIT_GRACE_MS, TimeUnit.MILLISECONDS)) {
                 kill();
@@ -192,15 +196,25 @@ public final class Sandbox {
                     process.destroyForcibly();
                 }
             }
+            exited = System.nanoTime();
             // `runsc run` deletes its container when it returns; `runsc restore` leaves it stopped.
             if (restored || (process != null && process.isAlive())) {
                 runQuietly(runsc.delete(id), 30);
             }
+            deleted = System.nanoTime();
             cgroup.remove();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        long removed = System.nanoTime();
         deleteTree(bundle);
+        LOG.debugf("sandbox %s torn down: queued %d ms, exit %d ms, runsc delete %d ms, cgroup %d ms, bundle %d ms",
+                id, millis(queuedAt, start), millis(start, exited), millis(exited, deleted), millis(deleted, removed),
+                millis(removed, System.nanoTime()));
+    }
+
+    private static long millis(long fromNanos, long toNanos) {
+        return (toNanos - fromNanos) / 1_000_000;
     }
 
     /** True when the command runs and exits 0 within ten seconds. */
