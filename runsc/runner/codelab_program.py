@@ -61,16 +61,21 @@ def serve(stdin_read, stdout_write, stderr_write, channel_write, request_read, u
     send(b"K", b"")
     requests = os.fdopen(REQUEST_FD, "rb", closefd=False)
     module = None
+    started = False
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt counts only while a cell runs
     for line in iter(requests.readline, b""):
         request = json.loads(line)
         if request.get("warmup"):
             warm_up()
+            # A restored sandbox's own state (new RNG seeds, __main__) is made while it waits in the
+            # pool, off its request's path; a resumed session keeps the one it has.
+            module = module or begin()
             send(b"K", b"")
             continue
-        if module is None:
+        if not started:
             start(request)
-            module = begin()
+            started = True
+        module = module or begin()
         if not request.get("cell"):
             return run(request, module)
         run_session_cell(request, module)
