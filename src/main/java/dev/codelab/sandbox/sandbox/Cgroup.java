@@ -86,11 +86,16 @@ public final class Cgroup {
     /**
      * Removes the cgroup from every hierarchy (runsc adds its own controllers beside ours). Its
      * processes may still be exiting, so it retries for a while; what stays is swept at next start.
+     * True once it is gone, which proves that none of its processes is left.
      */
-    void remove() throws InterruptedException {
-        for (int attempt = 0; attempt < REMOVE_ATTEMPTS && !removeEverywhere(root, relativePath); attempt++) {
+    boolean remove() throws InterruptedException {
+        for (int attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
+            if (removeEverywhere(root, relativePath)) {
+                return true;
+            }
             Thread.sleep(50);
         }
+        return false;
     }
 
     /** True when no hierarchy holds the cgroup any more. */
