@@ -8,9 +8,14 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
 
 . bench/services.sh
+# What bench.py measures beyond answers: where a run's time goes (debug lines it reads from the
+# service's log), and sessions that hibernate within the bench's time.
+measured=('-Dquarkus.log.category."dev.codelab.sandbox.execution.RunTimeline".level=DEBUG'
+  '-Dquarkus.log.category."dev.codelab.sandbox.sandbox.Sandbox".level=DEBUG'
+  -Dcodelab.session.hibernate-after=2s -Dcodelab.session.tend-every=1s)
 # The admission bounds are set so the burst section below knows them.
 serve 18180 codelab-bench -Dcodelab.admission.max-running=4 -Dcodelab.admission.max-queued=8 \
-  -Dcodelab.admission.max-queue-wait=10s
+  -Dcodelab.admission.max-queue-wait=10s "${measured[@]}"
 ready 18180
 serve 18181 codelab-bench-empty -Dcodelab.pool.size=0
 ready 18181

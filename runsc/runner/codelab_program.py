@@ -61,16 +61,21 @@ def serve(stdin_read, stdout_write, stderr_write, channel_write, request_read, u
     send(b"K", b"")
     requests = os.fdopen(REQUEST_FD, "rb", closefd=False)
     module = None
+    started = False
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt counts only while a cell runs
     for line in iter(requests.readline, b""):
         request = json.loads(line)
         if request.get("warmup"):
-            warm_up()
+            warm_up(fresh=module is None)
+            # A restored sandbox's own state (new RNG seeds, __main__) is made while it waits in the
+            # pool, off its request's path; a resumed session keeps the one it has.
+            module = module or begin()
             send(b"K", b"")
             continue
-        if module is None:
+        if not started:
             start(request)
-            module = begin()
+            started = True
+        module = module or begin()
         if not request.get("cell"):
             return run(request, module)
         run_session_cell(request, module)
@@ -398,7 +403,16 @@ def copy_pages_not_chunks():
             libc.mprotect(start, end - start, PROT_READ | PROT_WRITE | PROT_EXEC)
 
 
-def warm_up():
+def warm_up(fresh):
     """Touches the heap once after a restore, while the sandbox waits in the pool: restored memory
-    faults in page by page, and the request should not pay for it."""
+    faults in page by page, and the request should not pay for it. A fresh program (not a resumed
+    session's) then walks the request's own path (parse, compile and run a cell, write through a
+    text stream, look for figures, a mime bundle) in throwaway objects: a first touch of each page
+    costs a fault trapped by the sentry."""
     gc.get_objects()
+    if not fresh:
+        return
+    run_cell("None", {"__builtins__": builtins})
+    io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="backslashreplace", line_buffering=True).write("1\n")
+    send_open_figures()
+    json.dumps(mime_bundle(1))

@@ -469,6 +469,16 @@ def drain(fd):
         pass
 
 
+def rehearse(program):
+    """Walks part of a request's path once after a restore (a selector, a workspace scan), so that
+    its first touch of those pages is not on the request's path."""
+    selector = selectors.DefaultSelector()
+    selector.register(program.wake_read, selectors.EVENT_READ)
+    selector.select(0)
+    selector.close()
+    codelab_workspace.scan(1)
+
+
 def main():
     sys.stdout = sys.stderr  # fd 1 is the frame channel: nothing else may write there
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -484,6 +494,7 @@ def main():
         if request.get("warmup"):
             program.tell(line + b"\n")
             if program.await_ready():
+                rehearse(program)
                 send(b"K", b"")
             continue
         baseline = Turn(program, request, host, baseline).run()

@@ -9,7 +9,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import java.util.List;
 
 /**
- * Content negotiation for /v1: an Accept naming none of the forms a resource answers gets 406;
+ * Content negotiation for /v1: an Accept naming none of the forms a resource answers (a run and a
+ * session's cell: JSON, SSE, NDJSON; the rest JSON) gets 406;
  * one that leaves the choice open (none, or a wildcard) gets JSON, never a streaming form.
  */
 public class DefaultAccept {
@@ -23,7 +24,8 @@ public class DefaultAccept {
         if (!path.startsWith("/v1/")) {
             return null;
         }
-        List<MediaType> forms = path.startsWith("/v1/executions") ? EXECUTION_FORMS : List.of(MediaType.APPLICATION_JSON_TYPE);
+        boolean run = path.startsWith("/v1/executions") || (path.startsWith("/v1/sessions/") && path.endsWith("/executions"));
+        List<MediaType> forms = run ? EXECUTION_FORMS : List.of(MediaType.APPLICATION_JSON_TYPE);
         List<MediaType> accepted = request.getAcceptableMediaTypes();
         boolean specific = accepted.stream().anyMatch(type -> !type.isWildcardType()
                 && forms.stream().anyMatch(form -> form.isCompatible(type)));

@@ -4,12 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codelab.sandbox.execution.ExecutionEvent;
+import dev.codelab.sandbox.execution.ResultAggregator;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 
-/** A run's events as Server-Sent Events or NDJSON lines: the same for executions and session cells. */
+/**
+ * A run's events as one JSON answer, Server-Sent Events or NDJSON lines: the same for executions
+ * and session cells.
+ */
 @ApplicationScoped
 public class EventStreams {
 
@@ -17,6 +22,20 @@ public class EventStreams {
 
     EventStreams(ObjectMapper json) {
         this.json = json;
+    }
+
+    /**
+     * The JSON answer, encoded on the run's worker thread as Done arrives: an answer with megabytes
+     * of figures would otherwise be encoded on the event loop, and hold up every connection on it.
+     */
+    Uni<byte[]> json(Multi<ExecutionEvent> events) {
+        return ResultAggregator.aggregate(events).map(result -> {
+            try {
+                return json.writeValueAsBytes(result);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     Multi<OutboundSseEvent> sse(Multi<ExecutionEvent> events, Sse sse) {

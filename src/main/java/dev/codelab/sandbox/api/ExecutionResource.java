@@ -7,7 +7,6 @@ import dev.codelab.sandbox.execution.ExecutionEvent;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ExecutionService;
-import dev.codelab.sandbox.execution.ResultAggregator;
 import dev.codelab.sandbox.health.RuntimeProbe;
 import dev.codelab.sandbox.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
@@ -96,8 +95,8 @@ public class ExecutionResource {
             @Content(mediaType = NDJSON, schema = @Schema(type = SchemaType.STRING,
                     description = "one JSON object a line, the same events with a `type` field"),
                     examples = @ExampleObject(name = "stream", value = ApiDocs.NDJSON))})
-    public Uni<ExecutionResult> run(ExecutionRequest request, @Context ContainerRequestContext context) {
-        return ResultAggregator.aggregate(events(request, context));
+    public Uni<byte[]> run(ExecutionRequest request, @Context ContainerRequestContext context) {
+        return streams.json(events(request, context));
     }
 
     @POST

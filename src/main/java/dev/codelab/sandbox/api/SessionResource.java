@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codelab.sandbox.admission.ApiKeyFilter;
 import dev.codelab.sandbox.execution.ExecutionEvent;
 import dev.codelab.sandbox.execution.ExecutionResult;
-import dev.codelab.sandbox.execution.ResultAggregator;
 import dev.codelab.sandbox.health.RuntimeProbe;
 import dev.codelab.sandbox.session.SessionConfig;
 import dev.codelab.sandbox.session.SessionView;
@@ -102,9 +101,9 @@ public class SessionResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionResult.class)))
     @APIResponse(responseCode = "409", description = "A cell is already running in this session",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
-    public Uni<ExecutionResult> run(@PathParam("id") String id, CellRequest request,
-                                    @Context ContainerRequestContext context) {
-        return ResultAggregator.aggregate(events(id, request, context));
+    public Uni<byte[]> run(@PathParam("id") String id, CellRequest request,
+                           @Context ContainerRequestContext context) {
+        return streams.json(events(id, request, context));
     }
 
     @POST

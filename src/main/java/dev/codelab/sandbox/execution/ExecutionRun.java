@@ -51,6 +51,7 @@ final class ExecutionRun {
     private final Consumer<ExecutionFinished> finished;
     private final SessionSeat seat;
     private final RunLife life;
+    private final RunTimeline timeline;
     private final Map<Stream, Utf8Stream> decoders = new EnumMap<>(Stream.class);
     private final List<Figure> figures = new ArrayList<>();
     private final List<Display> displays = new ArrayList<>();
@@ -63,7 +64,7 @@ final class ExecutionRun {
 
     ExecutionRun(String id, ExecutionPlan plan, Sandbox sandbox, StartMode startMode, ExecutionConfig.Output caps,
                  SandboxOutput checks, MultiEmitter<? super ExecutionEvent> emitter, Consumer<ExecutionFinished> finished,
-                 SessionSeat seat) {
+                 SessionSeat seat, RunTimeline timeline) {
         this.id = id;
         this.plan = plan;
         this.sandbox = sandbox;
@@ -73,6 +74,7 @@ final class ExecutionRun {
         this.emitter = emitter;
         this.finished = finished;
         this.seat = seat;
+        this.timeline = timeline;
         this.life = new RunLife(seat == null ? sandbox::kill : this::interruptCell, sandbox::kill);
         decoders.put(Stream.STDOUT, new Utf8Stream());
         decoders.put(Stream.STDERR, new Utf8Stream());
@@ -93,24 +95,29 @@ final class ExecutionRun {
         try {
             emitter.emit(new ExecutionEvent.Started(id));
             send(request);
+            timeline.mark("sent");
             readFrames();
             if (report == null) {
                 sandbox.awaitExit(EXIT_GRACE_MS); // ended without a report: let it finish dying first
             }
             life.end(report != null ? RunEnding.EXITED : RunEnding.SANDBOX_ENDED);
             ExecutionResult result = result(startedAt, (System.nanoTime() - startNanos) / 1_000_000);
+            timeline.mark("result");
             // What the program tried since the sandbox's last run: this cell's, in a session. Taken
             // before the session learns the cell's end, which may tear its sandbox (and watch) down.
             SecurityEvents seen = sandbox.takeSecurityEvents();
+            timeline.mark("seen");
             if (seat != null) {
                 result = result.inSession(new ExecutionResult.SessionRef(seat.sessionId(), sandboxLives(result) ? "active" : "ended"));
                 seat.cellEnded(result, sandboxLives(result));
             }
             finished.accept(new ExecutionFinished(plan, result, seen));
             emitter.emit(new ExecutionEvent.Done(result));
+            timeline.mark("done");
         } finally {
             if (seat == null) {
                 sandbox.awaitExit(EXIT_GRACE_MS); // the run holds its timer and slot until its sandbox is gone
+                timeline.mark("exited");
             }
             life.close();
         }
@@ -191,6 +198,7 @@ final class ExecutionRun {
         if (payload == null) {
             return false;
         }
+        timeline.mark(header.type().name());
         switch (header.type()) {
             case STDOUT -> output(Stream.STDOUT, payload);
             case STDERR -> output(Stream.STDERR, payload);

@@ -58,7 +58,7 @@ public class ExecutionService {
         String id = UUID.randomUUID().toString();
         return Multi.createFrom().<ExecutionEvent>emitter(emitter -> {
             try {
-                drive(id, plan, seat.sandbox(), seat.startMode(), request(plan, true), emitter, seat);
+                drive(id, plan, seat.sandbox(), seat.startMode(), request(plan, true), emitter, seat, new RunTimeline());
             } catch (JsonProcessingException e) {
                 emitter.fail(e);
             }
@@ -66,11 +66,13 @@ public class ExecutionService {
     }
 
     private void run(String id, ExecutionPlan plan, MultiEmitter<? super ExecutionEvent> emitter) {
+        RunTimeline timeline = new RunTimeline();
         byte[] request;
         AcquiredSandbox acquired;
         try {
             request = request(plan, false);
             acquired = supply.acquire(id, plan.runtime(), plan.limits());
+            timeline.mark("acquired");
         } catch (JsonProcessingException e) {
             emitter.fail(e);
             return;
@@ -80,18 +82,18 @@ public class ExecutionService {
             return;
         }
         try {
-            drive(id, plan, acquired.sandbox(), acquired.mode(), request, emitter, null);
+            drive(id, plan, acquired.sandbox(), acquired.mode(), request, emitter, null, timeline);
         } finally {
             supply.release(acquired);
         }
     }
 
     private void drive(String id, ExecutionPlan plan, Sandbox sandbox, StartMode mode, byte[] request,
-                       MultiEmitter<? super ExecutionEvent> emitter, SessionSeat seat) {
+                       MultiEmitter<? super ExecutionEvent> emitter, SessionSeat seat, RunTimeline timeline) {
         metrics.started();
         try {
-            new ExecutionRun(id, plan, sandbox, mode, config.output(), checks, emitter, finishedEvents::fire, seat)
-                    .run(request);
+            new ExecutionRun(id, plan, sandbox, mode, config.output(), checks, emitter, finishedEvents::fire, seat,
+                    timeline).run(request);
             emitter.complete();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -101,6 +103,7 @@ public class ExecutionService {
             emitter.fail(e);
         } finally {
             metrics.ended();
+            timeline.log(id);
         }
     }
 

@@ -33,8 +33,11 @@ public sealed interface Cgroup permits CgroupV1, CgroupV2 {
     /** Kills every process in the cgroup at once; false where the kernel cannot (then runsc must). */
     boolean kill();
 
-    /** Removes the cgroup, retrying while its processes exit; what stays is swept at next start. */
-    void remove() throws InterruptedException;
+    /**
+     * Removes the cgroup, retrying while its processes exit; what stays is swept at next start.
+     * True once it is gone, which proves that none of its processes is left.
+     */
+    boolean remove() throws InterruptedException;
 
     static long limitBytes(SandboxLimits limits, int overheadMb) {
         return limits.memoryBytes() + overheadMb * 1024L * 1024L;

@@ -98,10 +98,14 @@ final class CgroupV1 implements Cgroup {
 
     /** Removes the cgroup from every hierarchy (runsc adds its own controllers beside ours). */
     @Override
-    public void remove() throws InterruptedException {
-        for (int attempt = 0; attempt < REMOVE_ATTEMPTS && !removeEverywhere(root, relativePath); attempt++) {
+    public boolean remove() throws InterruptedException {
+        for (int attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
+            if (removeEverywhere(root, relativePath)) {
+                return true;
+            }
             Thread.sleep(50);
         }
+        return false;
     }
 
     /** True when no hierarchy holds the cgroup any more. */

@@ -101,13 +101,16 @@ final class CgroupV2 implements Cgroup {
     }
 
     @Override
-    public void remove() throws InterruptedException {
-        for (int attempt = 0; attempt < REMOVE_ATTEMPTS && !CgroupFiles.removeDir(dir); attempt++) {
+    public boolean remove() throws InterruptedException {
+        boolean gone = CgroupFiles.removeDir(dir);
+        for (int attempt = 1; attempt < REMOVE_ATTEMPTS && !gone; attempt++) {
             Thread.sleep(50);
+            gone = CgroupFiles.removeDir(dir);
         }
         if (sampler != null) {
             sampler.forget(dir);
         }
+        return gone;
     }
 
     private void write(String file, Object value) throws IOException {

@@ -46,6 +46,13 @@ final class Runsc {
         return command("delete", "--force", id);
     }
 
+    /** What runsc keeps of a stopped container: its state, its lock and its control socket. */
+    List<Path> stateFiles(String id) {
+        String name = id + "_sandbox:" + id;
+        return List.of(stateRoot.resolve(name + ".state"), stateRoot.resolve(name + ".lock"),
+                stateRoot.resolve("runsc-" + id + ".sock"));
+    }
+
     List<String> list() {
         return command("list");
     }

@@ -198,8 +198,12 @@ public final class Sandbox {
     /**
      * Ends the sandbox and removes its runsc state, cgroup and bundle. A runner that sent its exit
      * frame is already on its way out: give it a moment before paying for a `runsc kill`.
+     * {@code queuedAt} (System.nanoTime) is when teardown was asked for, for the debug line.
      */
-    void destroy() {
+    void destroy(long queuedAt) {
+        long start = System.nanoTime();
+        long exited = start;
+        long deleted = start;
         try {
             if (process != null && !process.waitFor(EXIT_GRACE_MS, TimeUnit.MILLISECONDS)) {
                 kill();
@@ -207,15 +211,42 @@ public final class Sandbox {
                     process.destroyForcibly();
                 }
             }
-            // `runsc run` deletes its container when it returns; `runsc restore` leaves it stopped.
-            if (restored || (process != null && process.isAlive())) {
+            exited = System.nanoTime();
+            boolean alive = process != null && process.isAlive();
+            // `runsc run` deletes its container when it returns; `runsc restore` leaves it stopped. Once
+            // its cgroup is gone (no sentry or gofer left), its state files are all there is to delete:
+            // cheaper than a `runsc delete`, which also waits for the orphaned sentry to be reaped.
+            if (alive || !cgroup.remove() || (restored && !forgetStopped())) {
                 runQuietly(runsc.delete(id), 30);
+                cgroup.remove();
             }
-            cgroup.remove();
+            deleted = System.nanoTime();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         deleteTree(bundle);
+        LOG.debugf("sandbox %s torn down: queued %d ms, exit %d ms, cgroup and runsc state %d ms, bundle %d ms",
+                id, millis(queuedAt, start), millis(start, exited), millis(exited, deleted), millis(deleted, System.nanoTime()));
+    }
+
+    /** Removes a stopped container's runsc state; false when runsc keeps it otherwise than known. */
+    private boolean forgetStopped() {
+        try {
+            List<Path> files = runsc.stateFiles(id);
+            if (!Files.exists(files.get(0))) {
+                return false;
+            }
+            for (Path file : files) {
+                Files.deleteIfExists(file);
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static long millis(long fromNanos, long toNanos) {
+        return (toNanos - fromNanos) / 1_000_000;
     }
 
     /** True when the command runs and exits 0 within ten seconds. */

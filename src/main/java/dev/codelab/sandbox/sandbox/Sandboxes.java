@@ -163,8 +163,9 @@ public class Sandboxes {
 
     /** Tears a finished (or abandoned) sandbox down in the background. */
     public void release(Sandbox sandbox) {
+        long queuedAt = System.nanoTime();
         teardown.execute(() -> {
-            sandbox.destroy();
+            sandbox.destroy(queuedAt);
             watch.stop(sandbox.id());
             live.remove(sandbox.id());
         });
@@ -190,7 +191,7 @@ public class Sandboxes {
     /** Runs after the pool has handed back its waiting sandboxes (lower priorities run first). */
     void onShutdown(@Observes @Priority(100) ShutdownEvent event) {
         live.values().forEach(Sandbox::kill);
-        live.values().forEach(sandbox -> teardown.execute(sandbox::destroy));
+        live.values().forEach(sandbox -> teardown.execute(() -> sandbox.destroy(System.nanoTime())));
         teardown.shutdown();
         try {
             if (!teardown.awaitTermination(20, TimeUnit.SECONDS)) {

@@ -71,6 +71,18 @@ class SessionTest extends RealSandboxTest {
     }
 
     @Test
+    void aCellStreamsAsNdjsonAndSse() {
+        String id = open();
+        cell(id, "x = 41");
+        String lines = given().contentType(ContentType.JSON).accept("application/x-ndjson").body(Api.request("print(x + 1)"))
+                .post("/v1/sessions/" + id + "/executions").then().statusCode(200).extract().asString();
+        assertTrue(lines.contains("{\"type\":\"stdout\",\"data\":\"42\\n\"}"), lines);
+        String events = given().contentType(ContentType.JSON).accept("text/event-stream").body(Api.request("print(x)"))
+                .post("/v1/sessions/" + id + "/executions").then().statusCode(200).extract().asString();
+        assertTrue(events.matches("(?s).*event: ?stdout.*event: ?done.*"), events);
+    }
+
+    @Test
     void twoSessionsNeverSeeEachOther() {
         String first = open();
         String second = open();
