@@ -33,7 +33,8 @@ public class Multitenant implements QuarkusTestProfile {
                 "codelab.admission.max-running", "2",
                 "codelab.admission.max-queued", "4",
                 "codelab.admission.max-queue-wait", "20s",
-                "codelab.admission.abuse.max-limit-hits", "10");
+                "codelab.admission.abuse.max-limit-hits", "10",
+                "codelab.admission.abuse.max-probing-runs", "5");
     }
 
     /** The keys file, with or without the key that the reload test adds. */
