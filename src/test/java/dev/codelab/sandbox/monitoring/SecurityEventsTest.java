@@ -13,7 +13,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -61,6 +64,18 @@ class SecurityEventsTest extends RealSandboxTest {
     static final String FLOOD = """
             import os
             for _ in range(50000):
+                try:
+                    os.setuid(0)
+                except OSError:
+                    pass
+            print("done")
+            """;
+
+    /** A flood that lasts long enough for another run to start and end beside it. */
+    static final String LONG_FLOOD = """
+            import os, time
+            end = time.monotonic() + 10
+            while time.monotonic() < end:
                 try:
                     os.setuid(0)
                 except OSError:
@@ -198,5 +213,32 @@ class SecurityEventsTest extends RealSandboxTest {
         assertEquals(cap, count(events, "privilege"));
         assertTrue(((Number) events.get("droppedEvents")).longValue() > 0,
                 "the service read no more than its rate; gVisor dropped the rest: " + events);
+    }
+
+    /**
+     * A run beside a flooding one is answered, and its audit line holds its own events only: the
+     * flood's events are shed per sandbox and never reach another run's counts.
+     */
+    @Test
+    void aRunBesideAFloodIsAnsweredWithItsOwnCountsOnly() throws Exception {
+        CompletableFuture<JsonPath> flood = CompletableFuture.supplyAsync(() -> Api.run(LONG_FLOOD));
+        Api.sleep(1500);
+        JsonPath beside = Api.run(DATA_SCIENCE);
+        JsonPath flooded = flood.get(60, TimeUnit.SECONDS);
+        assertEquals("ok", beside.getString("status"), beside.prettify());
+        assertEquals("ok", flooded.getString("status"), flooded.prettify());
+        Map<?, ?> floodLine = auditLine(flooded.getString("id"));
+        Map<?, ?> besideLine = auditLine(beside.getString("id"));
+        Instant floodStart = Instant.parse((String) floodLine.get("startedAt"));
+        Instant floodEnd = Instant.parse((String) floodLine.get("finishedAt"));
+        Instant besideStart = Instant.parse((String) besideLine.get("startedAt"));
+        Instant besideEnd = Instant.parse((String) besideLine.get("finishedAt"));
+        assertTrue(floodStart.isBefore(besideStart) && besideEnd.isBefore(floodEnd),
+                "the runs overlapped: flood " + floodStart + ".." + floodEnd + ", beside " + besideStart + ".." + besideEnd);
+        Map<?, ?> events = (Map<?, ?>) besideLine.get("securityEvents");
+        assertNotNull(events, "the run beside was watched");
+        assertEquals(Map.of(), events.get("refusedSyscalls"), "none of the flood's events: " + events);
+        assertEquals(0, count(events, "privilege"), events.toString());
+        assertTrue(count((Map<?, ?>) floodLine.get("securityEvents"), "privilege") > 0, "the flood was seen");
     }
 }
