@@ -14,7 +14,7 @@ serve() { # port, state name, extra -D options...
 
 ready() {
   for _ in $(seq 1 120); do
-    curl -sf "localhost:$(($1 + 1000))/q/health/ready" >/dev/null && return 0
+    curl -sf -m 5 "localhost:$(($1 + 1000))/q/health/ready" >/dev/null && return 0
     sleep 1
   done
   echo "the service on port $1 did not become ready; see /tmp/codelab-bench*.log" >&2
