@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -49,6 +50,20 @@ final class CgroupFiles {
         } catch (IOException e) {
             return Set.of();
         }
+    }
+
+    /**
+     * Tries {@code removal} every 50 ms, at most {@code attempts} times: a cgroup can go only once
+     * its processes have exited. True once it succeeded.
+     */
+    static boolean removeWithin(int attempts, BooleanSupplier removal) throws InterruptedException {
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            if (removal.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 
     /** Removes one cgroup directory; false while processes still hold it. */

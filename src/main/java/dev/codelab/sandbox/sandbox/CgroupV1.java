@@ -99,13 +99,7 @@ final class CgroupV1 implements Cgroup {
     /** Removes the cgroup from every hierarchy (runsc adds its own controllers beside ours). */
     @Override
     public boolean remove() throws InterruptedException {
-        for (int attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
-            if (removeEverywhere(root, relativePath)) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return false;
+        return CgroupFiles.removeWithin(REMOVE_ATTEMPTS, () -> removeEverywhere(root, relativePath));
     }
 
     /** True when no hierarchy holds the cgroup any more. */

@@ -102,11 +102,7 @@ final class CgroupV2 implements Cgroup {
 
     @Override
     public boolean remove() throws InterruptedException {
-        boolean gone = CgroupFiles.removeDir(dir);
-        for (int attempt = 1; attempt < REMOVE_ATTEMPTS && !gone; attempt++) {
-            Thread.sleep(50);
-            gone = CgroupFiles.removeDir(dir);
-        }
+        boolean gone = CgroupFiles.removeWithin(REMOVE_ATTEMPTS, () -> CgroupFiles.removeDir(dir));
         if (sampler != null) {
             sampler.forget(dir);
         }

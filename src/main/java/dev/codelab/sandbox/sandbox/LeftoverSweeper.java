@@ -48,18 +48,12 @@ final class LeftoverSweeper {
 
     /** A killed sandbox's processes take a moment to exit; its cgroup can go only then. */
     private boolean removeWhenEmpty(String name) {
-        for (int attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
-            if (cgroups.removeLeftover(name)) {
-                return true;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+        try {
+            return CgroupFiles.removeWithin(REMOVE_ATTEMPTS, () -> cgroups.removeLeftover(name));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
-        return false;
     }
 
     /** Containers that runsc finds running (or created, paused): ID, PID, STATUS columns. */
