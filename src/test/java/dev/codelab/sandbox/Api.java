@@ -132,7 +132,8 @@ public final class Api {
         return found;
     }
 
-    private static String command(String... command) {
+    /** A command's output (stdout and stderr), once it has exited. */
+    public static String command(String... command) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(process.getInputStream().readAllBytes());

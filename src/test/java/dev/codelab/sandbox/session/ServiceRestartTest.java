@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.session;
 
+import dev.codelab.sandbox.Api;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.AfterEach;
@@ -95,7 +96,7 @@ class ServiceRestartTest {
             if (ready()) {
                 return;
             }
-            sleep(500);
+            Api.sleep(500);
         }
         fail("the service did not become ready; see " + log);
     }
@@ -125,7 +126,7 @@ class ServiceRestartTest {
             if (System.nanoTime() > deadline) {
                 fail("the session did not hibernate");
             }
-            sleep(250);
+            Api.sleep(250);
         }
         return id;
     }
@@ -149,27 +150,11 @@ class ServiceRestartTest {
     }
 
     private static boolean hasProcesses(String sandbox) {
-        try {
-            return !Files.readString(Path.of("/sys/fs/cgroup/pids", CGROUP_PARENT, sandbox, "cgroup.procs")).isBlank();
-        } catch (IOException e) {
-            return false;
-        }
+        return !Api.read(Path.of("/sys/fs/cgroup/pids", CGROUP_PARENT, sandbox, "cgroup.procs")).isBlank();
     }
 
-    private static List<String> runscContainers() throws IOException, InterruptedException {
-        Process list = new ProcessBuilder("runsc", "--root=" + STATE_DIR + "/runsc", "list", "-quiet")
-                .redirectErrorStream(true).start();
-        String out = new String(list.getInputStream().readAllBytes());
-        list.waitFor();
-        return out.lines().map(String::strip).filter(line -> !line.isEmpty()).toList();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    private static List<String> runscContainers() {
+        return Api.command("runsc", "--root=" + STATE_DIR + "/runsc", "list", "-quiet").lines()
+                .map(String::strip).filter(line -> !line.isEmpty()).toList();
     }
 }
