@@ -162,18 +162,19 @@ def burst(url, code, clients):
     return results
 
 
-def pooled_sandboxes():
-    """Each restored sandbox waiting in the pool (no CPU quota until claimed): its host memory, and
-    the CPU its restore and warm-up took (its cgroup's whole use so far)."""
+def sandbox_cgroups(limited):
+    """Host memory and CPU seconds so far of each sandbox whose cgroup has run limits (limited: a
+    session's or a run's) or has none (a restored sandbox waiting in the pool: no CPU quota until
+    claimed; its CPU so far is its restore and warm-up)."""
     sandboxes = []
-    for cpu in glob.glob(f"{CGROUPS}/cpu/{CGROUP_PARENT}/codelab-warm-*"):
+    for cpu in glob.glob(f"{CGROUPS}/cpu/{CGROUP_PARENT}/codelab-*"):
         try:
-            if open(cpu + "/cpu.cfs_quota_us").read().strip() == "-1":
+            if (open(cpu + "/cpu.cfs_quota_us").read().strip() != "-1") == limited:
                 memory = int(open(cpu.replace("/cpu/", "/memory/") + "/memory.usage_in_bytes").read())
                 used = int(open(cpu.replace("/cpu/", "/cpuacct/") + "/cpuacct.usage").read())
                 sandboxes.append((memory, used / 1e9))
         except OSError:
-            pass  # claimed and gone meanwhile
+            pass  # claimed or gone meanwhile
     return sandboxes
 
 
@@ -301,7 +302,7 @@ def cpu_per_run(runs=30):
              "|---|---|---|"]
     lines += [f"| {name} | {seconds / runs * 1000:.0f} | {seconds / total:.0%} |" for name, seconds in parts]
     lines.append(f"| **total** | **{total / runs * 1000:.0f}** | |")
-    pooled = pooled_sandboxes()
+    pooled = sandbox_cgroups(limited=False)
     if pooled:
         lines.append(f"| of the sandbox's: its restore and warm-up (a pooled sandbox's cgroup) "
                      f"| {statistics.mean(cpu for _, cpu in pooled) * 1000:.0f} | |")
@@ -332,17 +333,6 @@ def sessions(reference):
         failures.append(("session did not hibernate", session))
         return False
 
-    def claimed_sandboxes():
-        """Sandboxes with run limits on their cgroup (pooled ones have none): sessions' and runs'."""
-        held = []
-        for cpu in glob.glob(f"{CGROUPS}/cpu/{CGROUP_PARENT}/codelab-*"):
-            try:
-                if open(cpu + "/cpu.cfs_quota_us").read().strip() != "-1":
-                    held.append(int(open(cpu.replace("/cpu/", "/memory/") + "/memory.usage_in_bytes").read()))
-            except OSError:
-                pass
-        return held
-
     lines = ["| sessions (one service, cells at concurrency 1, interleaved with the reference) "
              "| service p50 / p95 | reference p50 / p95 | ratio p50 / p95 |", "|---|---|---|---|"]
     session = create()
@@ -363,10 +353,10 @@ def sessions(reference):
         post(f"{SESSIONS}/{session}/executions", "x = 41", 0)
         if not await_hibernation(session):
             continue
-        hibernated_at, sandboxes = time.time(), claimed_sandboxes()
+        hibernated_at, sandboxes = time.time(), sandbox_cgroups(limited=True)
         while sandboxes and time.time() < hibernated_at + 15:  # its sandbox's teardown runs in the background
             time.sleep(0.1)
-            sandboxes = claimed_sandboxes()
+            sandboxes = sandbox_cgroups(limited=True)
         held.append(sandboxes)
         teardowns.append(time.time() - hibernated_at)
         image = glob.glob(f"/run/{CGROUP_PARENT}/images/sessions/{session}")
@@ -377,7 +367,7 @@ def sessions(reference):
     lines += ["", "| hibernated sessions (hibernate-after 2 s) | measured |", "|---|---|"]
     if resumes:
         results["resume"] = percentile(resumes, 50)
-        results["held"] = max(sum(sandboxes) for sandboxes in held)
+        results["held"] = max(sum(memory for memory, _ in sandboxes) for sandboxes in held)
         results["held sandboxes"] = max(len(sandboxes) for sandboxes in held)
         lines.append(f"| resume of a hibernated session (small state) to its first output, p50 / max of {len(resumes)} "
                      f"| {percentile(resumes, 50) * 1000:.0f} / {max(resumes) * 1000:.0f} ms |")
@@ -473,7 +463,7 @@ def main():
     show(lines)
 
     time.sleep(5)
-    memory = [bytes_ for bytes_, _ in pooled_sandboxes()]
+    memory = [bytes_ for bytes_, _ in sandbox_cgroups(limited=False)]
     if memory:
         show([f"Host memory per pooled sandbox (cgroup usage, {len(memory)} waiting): "
               f"mean {statistics.mean(memory) / 2**20:.0f} MiB, max {max(memory) / 2**20:.0f} MiB."])
