@@ -37,6 +37,12 @@ PR_SET_DUMPABLE = 4
 HEADER = struct.Struct(">cI")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MIME_KEY_MAX = 100
+# A request as the service writes it (values aside), for rehearse().
+REQUEST_SHAPE = {"code": "print(1)", "stdin": "", "files": [{"path": "a.csv", "content": "eA=="}], "env": {"A": "b"},
+                 "limits": {"pids": 64, "fileBytes": 1 << 20, "openFiles": 64, "outputBytes": 1 << 20},
+                 "filesOut": {"maxDepth": 4, "maxCount": 64, "maxFileBytes": 1 << 20, "maxTotalBytes": 1 << 22},
+                 "richOut": {"figures": 8, "figuresBytes": 1 << 22, "displays": 64, "frameBytes": 1 << 22},
+                 "cell": False}
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -470,8 +476,9 @@ def drain(fd):
 
 
 def rehearse(program):
-    """Walks part of a request's path once after a restore (a selector, a workspace scan), so that
-    its first touch of those pages is not on the request's path."""
+    """Walks part of a request's path once after a restore (a selector, a workspace scan, a
+    request's JSON both ways), so that its first touch of those pages is not on the request's path."""
+    json.loads(json.dumps(REQUEST_SHAPE))
     selector = selectors.DefaultSelector()
     selector.register(program.wake_read, selectors.EVENT_READ)
     selector.select(0)
