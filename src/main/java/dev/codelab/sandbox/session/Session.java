@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
@@ -33,6 +34,7 @@ final class Session implements SessionSeat {
     private Instant lastUsedAt;
     private int cells;
     private boolean busy;
+    private long turn;
     private Runnable memoryHeld;
 
     Session(String id, SessionSpec spec, Sandbox sandbox, StartMode startMode, Duration maxLifetime, Consumer<Session> onEnd) {
@@ -67,18 +69,24 @@ final class Session implements SessionSeat {
         return new SessionView(id, spec.runtime().language(), state, spec.limits(), createdAt, lastUsedAt, expiresAt(), cells);
     }
 
-    /** The cell's turn, if no other cell runs; the caller must {@link #free()} it. */
-    synchronized boolean claim() {
+    /**
+     * A turn (a cell, or a hibernation), if none is under way: its number, which the caller must
+     * {@link #free(long)}.
+     */
+    synchronized OptionalLong claim() {
         if (busy || state == SessionState.ENDED) {
-            return false;
+            return OptionalLong.empty();
         }
         busy = true;
-        return true;
+        return OptionalLong.of(++turn);
     }
 
-    synchronized void free() {
-        busy = false;
-        lastUsedAt = Instant.now();
+    /** Ends that turn if it is still the current one: a late end never frees a later turn. */
+    synchronized void free(long turn) {
+        if (busy && turn == this.turn) {
+            busy = false;
+            lastUsedAt = Instant.now();
+        }
     }
 
     /** The plan of a cell: the session's limits with the cell's time and output; the session's files go with the first. */
@@ -106,6 +114,7 @@ final class Session implements SessionSeat {
         synchronized (this) {
             cells++;
             lastUsedAt = Instant.now();
+            busy = false; // before its answer leaves: a notebook sends the next cell the moment it has it
         }
         if (!sandboxLives) {
             end();

@@ -103,14 +103,12 @@ public class Sessions {
     /** One cell's events; 409 while another runs. A hibernated session is restored first. */
     public Multi<ExecutionEvent> cell(String id, Tenant tenant, ExecutionPlan cell) {
         Session session = find(id, tenant);
-        if (!session.claim()) {
-            throw new SessionBusyException(id);
-        }
+        long turn = session.claim().orElseThrow(() -> new SessionBusyException(id));
         return Multi.createFrom().deferred(() -> {
             resumeIfHibernated(session);
             return executions.executeCell(session.cellPlan(cell), session);
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()) // a resume blocks: never on the event loop
-                .onTermination().invoke(session::free);
+                .onTermination().invoke(() -> session.free(turn)); // if the cell did not end it (an error)
     }
 
     /** Every few seconds: sessions past their time end; idle ones go to disk. */
@@ -121,12 +119,14 @@ public class Sessions {
             if (session.expired(now)) {
                 LOG.debugf("session %s expired", session.id());
                 session.end();
-            } else if (config.hibernate() && session.idleFor(config.hibernateAfter(), now) && session.claim()) {
-                try {
-                    hibernate(session);
-                } finally {
-                    session.free();
-                }
+            } else if (config.hibernate() && session.idleFor(config.hibernateAfter(), now)) {
+                session.claim().ifPresent(turn -> {
+                    try {
+                        hibernate(session);
+                    } finally {
+                        session.free(turn);
+                    }
+                });
             }
         }
     }
@@ -228,7 +228,7 @@ public class Sessions {
     /** Before the pool and the sandboxes shut down: running cells may finish, then every session ends. */
     void onShutdown(@Observes @Priority(5) ShutdownEvent event) throws InterruptedException {
         for (Session session : open.values()) {
-            for (int wait = 0; wait < 600 && !session.claim(); wait++) {
+            for (int wait = 0; wait < 600 && session.claim().isEmpty(); wait++) {
                 Thread.sleep(500); // a running cell finishes, within its own timeout
             }
             session.end();

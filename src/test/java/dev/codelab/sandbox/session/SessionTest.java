@@ -115,6 +115,17 @@ class SessionTest extends RealSandboxTest {
     }
 
     @Test
+    void theNextCellSentTheMomentAnAnswerArrivesIsTaken() {
+        String id = open();
+        cell(id, "n = 0");
+        for (int i = 1; i <= 40; i++) { // a notebook's "run all": each cell as soon as the last answered
+            Response next = cellResponse(id, "n += 1\nprint(n)");
+            assertEquals(200, next.statusCode(), "cell " + i + ": " + next.asString());
+            assertEquals(i + "\n", next.jsonPath().getString("stdout"));
+        }
+    }
+
+    @Test
     void aCellPastItsTimeIsInterruptedAndTheSessionSurvives() {
         String id = open();
         cell(id, "kept = 'still here'");
