@@ -432,6 +432,7 @@ def preload():
     traceback.format_exc()
     gc.collect()
     gc.freeze()
+    ctypes.CDLL(None).malloc_trim(0)  # free heap pages out of the image; the warm-up touches what a request needs
     copy_pages_not_chunks()
 
 
