@@ -51,6 +51,8 @@ finally:
 assert isinstance(1, int), "no"
 """
 CHANNEL_FD, REQUEST_FD, STDOUT_FD, STDERR_FD = 3, 4, 5, 6
+# What start() limits, in the order of its values: a request's pids, fileBytes, openFiles, and no core.
+RLIMITS = ("RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE")
 HEADER = struct.Struct(">cI")
 PR_CAPBSET_DROP, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 24, 22, 2
 CAP_LAST = 63
@@ -123,15 +125,14 @@ def start(request):
     global _acks
     _acks = REQUEST_FD
     limits = request["limits"]
-    for name, value in (("RLIMIT_NPROC", limits["pids"]), ("RLIMIT_FSIZE", limits["fileBytes"]),
-                        ("RLIMIT_NOFILE", limits["openFiles"]), ("RLIMIT_CORE", 0)):
+    for name, value in zip(RLIMITS, (limits["pids"], limits["fileBytes"], limits["openFiles"], 0)):
         resource.setrlimit(getattr(resource, name), (value, value))
     for fd, target in ((STDOUT_FD, 1), (STDERR_FD, 2)):
         os.dup2(fd, target)
         os.close(fd)
     os.chdir(WORKSPACE)
     os.environ.update(request.get("env", {}))
-    sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
+    sys.stdin = input_stream()
     sys.stdout = output_stream(1)
     sys.stderr = output_stream(2)
 
@@ -140,7 +141,7 @@ def rehearse_start():
     """start()'s calls with values that change nothing, before any request: after a restore the
     first call of each faults in the pages it touches (~3.5 ms together here), which a request
     should not pay. Output still goes to /dev/null."""
-    for name in ("RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE"):
+    for name in RLIMITS:
         limit = getattr(resource, name)
         resource.setrlimit(limit, resource.getrlimit(limit))
     spare = os.dup(1)
@@ -148,9 +149,14 @@ def rehearse_start():
     os.close(spare)
     os.chdir(WORKSPACE)  # already the process's cwd (the spec's)
     os.environ.update({})
-    io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
+    input_stream()
     output_stream(1).write("1\n")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def input_stream():
+    """A cell's stdin, as text."""
+    return io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
 
 
 def output_stream(fd):

@@ -114,7 +114,7 @@ final class Session implements SessionSeat {
         synchronized (this) {
             cells++;
             lastUsedAt = Instant.now();
-            busy = false; // before its answer leaves: a notebook sends the next cell the moment it has it
+            free(turn); // before its answer leaves: a notebook sends the next cell the moment it has it
         }
         if (!sandboxLives) {
             end();
