@@ -34,9 +34,17 @@ if ! docker info >/dev/null 2>&1; then
   started=
   if ! pgrep -x dockerd >/dev/null; then
     log "starting dockerd (log: $engine_log)"
-    # setsid: the engine outlives this script (and the test JVM that may have called it).
-    setsid dockerd --storage-driver=overlay2 --exec-opt native.cgroupdriver=cgroupfs \
-      >>"$engine_log" 2>&1 </dev/null &
+    # setsid: the engine outlives this script (and the test JVM that may have called it). It gets
+    # none of the caller's other descriptors: a lock, make's jobserver or a CI pipe it held open
+    # would outlive the caller with it.
+    (
+      for fd in /proc/self/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+      done
+      exec setsid dockerd --storage-driver=overlay2 --exec-opt native.cgroupdriver=cgroupfs \
+        >>"$engine_log" 2>&1 </dev/null
+    ) &
     started=$!
   fi
   for _ in $(seq 60); do
