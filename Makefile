@@ -6,7 +6,7 @@ PORT ?= 8080
 MANAGEMENT_PORT ?= 9000
 ROOTFS = $(shell runsc/python-rootfs.sh)
 
-.PHONY: setup rootfs build run test test-cgroup2 k8s image image-native deploy bench bench-monitoring clean
+.PHONY: setup rootfs build run test test-fast test-runner test-cgroup2 k8s image image-native deploy bench bench-monitoring clean
 
 setup:
 	@runsc/install-runsc.sh
@@ -24,10 +24,22 @@ run: rootfs build
 	CODELAB_PYTHON_ROOTFS=$(ROOTFS) java -Dquarkus.http.port=$(PORT) -Dquarkus.management.port=$(MANAGEMENT_PORT) \
 	  -Dcodelab.admission.open=true -jar target/quarkus-app/quarkus-run.jar
 
-# Unit and @QuarkusTest suites against real runsc sandboxes, the manifests, the cgroup v2 suite, and
-# the container image under a real Docker engine (ContainerImageTest; the image is built first by `image`).
-test: rootfs k8s test-cgroup2 image
+# Unit and @QuarkusTest suites against real runsc sandboxes, the runner's own suite, the manifests, the
+# cgroup v2 suite, and the container image under a real Docker engine (ContainerImageTest; the image is
+# built first by `image`).
+test: rootfs k8s test-runner test-cgroup2 image
 	CODELAB_PYTHON_ROOTFS=$(ROOTFS) $(MVN) test -Dcodelab.image.build=false
+
+# The runner's suite (runsc/tests): rules, frames, the supervisor's loop, a seeded fuzzer of every
+# channel, and the protocol's transcripts replayed against real runsc sandboxes.
+test-runner: rootfs
+	CODELAB_PYTHON_ROOTFS=$(ROOTFS) python3 -m unittest discover -s runsc/tests -t runsc
+
+# A developer's loop, under a minute: the runner's suite and every Java test that starts no sandbox
+# (the pipeline on a scripted kernel, the session machine, admission, the rules); no image is built.
+test-fast:
+	python3 -m unittest discover -s runsc/tests -t runsc
+	$(MVN) -q test -DexcludedGroups=sandbox
 
 # The service in a throw-away qemu guest whose kernel has cgroup v2 only, driven over HTTP from here
 # (cgroup2/test.sh; the guest is built once and cached). This machine's own cgroups are not touched.

@@ -79,7 +79,7 @@ fi
 ctx=$(mktemp -d /var/tmp/codelab-image-context.XXXXXX)
 trap 'rm -rf "$ctx"' EXIT
 mkdir -p "$ctx/runsc" "$ctx/target" "$ctx/deploy"
-cp -a deploy/entrypoint.sh "$ctx/deploy/"
+cp -a deploy/entrypoint.sh deploy/jvm.options "$ctx/deploy/"
 cp -a runsc/runner runsc/seccomp.json "$ctx/runsc/"
 if $native; then
   cp -a pom.xml src "$ctx/"

@@ -17,6 +17,8 @@ command -v debootstrap >/dev/null || "$here/install-runsc.sh" >&2
 packages=python3,python3-numpy,python3-pandas,python3-matplotlib,python3-pil,fonts-dejavu-core
 packages+=,python3-scipy,python3-sympy,python3-sklearn,python3-seaborn,python3-statsmodels
 packages+=,python3-openpyxl,python3-networkx,python3-bs4,python3-tabulate,python3-ipython
+# What course notebooks reach for besides: progress bars, DataFrame.style, interactive charts and their datasets.
+packages+=,python3-tqdm,python3-jinja2,python3-plotly,python3-altair,python3-vega-datasets
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -30,6 +32,11 @@ echo 'sandbox:x:1000:' >> "$r/etc/group"
 mkdir -p "$r/workspace" "$r/opt/codelab"
 # matplotlib: headless by default.
 echo 'backend: Agg' > "$r/etc/matplotlibrc"
+# Files of the image's own for what debootstrap copied from the build host: its name server and name.
+# The sandbox has no network (--network=none): name lookups fail at once, locally.
+printf '# no network in the sandbox\noptions timeout:1 attempts:1\n' > "$r/etc/resolv.conf"
+echo sandbox > "$r/etc/hostname"
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\tsandbox\n' > "$r/etc/hosts"
 
 # Trim what a run never needs: compilers, headers, docs, package tooling caches.
 rm -rf "$r"/usr/share/{doc,man,info,lintian,bug} "$r"/usr/include "$r"/usr/lib/gcc "$r"/usr/libexec/gcc \

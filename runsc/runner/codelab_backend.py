@@ -10,5 +10,5 @@ class _BackendCodelab(_BackendAgg):
 
     @staticmethod
     def show(*args, **kwargs):
-        import codelab_program
-        codelab_program.send_open_figures()
+        import codelab_display
+        codelab_display.send_open_figures()

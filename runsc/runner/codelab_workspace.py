@@ -1,124 +1,181 @@
-"""The files a program leaves under /workspace, collected by the supervisor once every process of
-the program has ended (so nothing changes while they are read). Only regular files are returned,
-never followed links; names that break the API's path rules are listed as omitted."""
+"""The files a program leaves under /workspace, collected by the supervisor after a cell's code is
+over (C), off the cell's clock. Only regular files are returned, never followed links; names that
+break the path rule are listed as omitted. A session's kernel keeps what it saw of each entry
+(size, mtime, ctime, inode, and a file's digest), so a scan re-reads and hashes only what changed,
+and a scan visits a bounded number of entries: a notebook with 800 files pays 800 lstat calls.
+"""
 import base64
 import hashlib
 import os
 import stat
 
+import codelab_frames
+
 WORKSPACE = "/workspace"
-MAX_PATH = 255
-
-
-def scan(max_depth):
-    """Maps each regular file's relative path to (size, blocks); lists what is not returned."""
-    found, others = {}, []
-
-    def walk(directory, depth):
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            return
-        for entry in entries:
-            relative = os.path.relpath(entry.path, WORKSPACE)
-            if entry.is_symlink():
-                others.append((relative, "symlink"))
-            elif entry.is_dir(follow_symlinks=False):
-                if depth < max_depth:
-                    walk(entry.path, depth + 1)
-                else:
-                    others.append((relative, "too deep"))
-            elif entry.is_file(follow_symlinks=False):
-                info = entry.stat(follow_symlinks=False)
-                found[relative] = (info.st_size, info.st_blocks)
-            else:
-                others.append((relative, "not a regular file"))
-
-    walk(WORKSPACE, 1)
-    return found, others
-
-
-def allowed(path):
-    """The API's rules for returned paths: printable UTF-8, relative, bounded."""
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    # The length in UTF-16 units, as the host (Java) counts it.
-    return len(path.encode("utf-16-le")) // 2 <= MAX_PATH and path.isprintable() and "\\" not in path
-
-
-def shown(path):
-    """A path that may go into a response: unprintable characters replaced."""
-    text = path.encode("utf-8", "replace").decode("utf-8")
-    return "".join(c if c.isprintable() and c != "\\" else "?" for c in text)[:MAX_PATH]
-
-
-def collect(request, baseline):
-    """Files created or changed since the baseline (the request's own input files count as part of
-    it). Returns (files, omitted, the next baseline: path -> content digest). While the program's
-    processes may still run (a session between cells), every path is opened without following
-    links at any level, so a swapped directory cannot lead outside /workspace."""
-    caps = request["filesOut"]
-    known = dict(baseline or {})
-    for entry in request.get("files", []):
-        known[entry["path"]] = digest(base64.b64decode(entry["content"]))
-    found, others = scan(caps["maxDepth"])
-    files, omitted, total, after = [], [], 0, {}
-    for path in sorted(found):
-        size, blocks = found[path]
-        if not allowed(path):
-            omitted.append({"path": shown(path), "reason": "name not allowed in a response"})
-        elif size > caps["maxFileBytes"]:
-            omitted.append({"path": path, "reason": "larger than %d bytes" % caps["maxFileBytes"]})
-        elif blocks * 512 < size:
-            omitted.append({"path": path, "reason": "sparse file"})
-        else:
-            content = read_regular_file(path, size)
-            if content is None:
-                omitted.append({"path": path, "reason": "not readable"})
-                continue
-            after[path] = digest(content)
-            if known.get(path) == after[path]:
-                continue
-            if len(files) >= caps["maxCount"]:
-                omitted.append({"path": path, "reason": "more than %d files" % caps["maxCount"]})
-            elif total + size > caps["maxTotalBytes"]:
-                omitted.append({"path": path, "reason": "files over %d bytes in total" % caps["maxTotalBytes"]})
-            else:
-                total += len(content)
-                files.append({"path": path, "size": len(content), "encoding": "base64",
-                              "content": base64.b64encode(content).decode()})
-    for path, reason in others:
-        omitted.append({"path": shown(path), "reason": reason})
-    return files, sorted(omitted, key=lambda entry: entry["path"])[:caps["maxCount"]], after
+MAX_ENTRIES = 10000
+NOT_ALLOWED = "name not allowed in a response"
 
 
 def digest(content):
-    return hashlib.sha256(content).hexdigest()
+    return hashlib.sha256(content).digest()
 
 
-def read_regular_file(relative, size):
-    """The file's content, opened component by component beneath /workspace without following a
-    link anywhere; None if it is not a regular file of that size any more."""
+class Seen:
+    """What a scan saw of one entry: its stat signature and what came of it (a file's digest, or
+    the reason it was omitted)."""
+    __slots__ = ("signature", "digest", "reason")
+
+    def __init__(self, signature, digest=None, reason=None):
+        self.signature, self.digest, self.reason = signature, digest, reason
+
+
+class Workspace:
+    """The kernel's view of its workspace between reports."""
+
+    def __init__(self, root=WORKSPACE, max_entries=MAX_ENTRIES):
+        self.root, self.max_entries = root, max_entries
+        self.seen = {}  # relative path -> Seen, as of the last report
+
+    def walk(self, max_depth):
+        """Yields (relative path, kind, lstat) for entries at depth 1..max_depth, each directory's
+        entries in name order; a directory at max_depth comes as kind "too deep" and is not entered.
+        Stops after max_entries, yielding ("stopped", path of the first entry not visited)."""
+        visited = 0
+        stack = [("", 1)]
+        while stack:
+            prefix, depth = stack.pop()
+            try:
+                with os.scandir(os.path.join(self.root, prefix) if prefix else self.root) as entries:
+                    names = sorted(entry.name for entry in entries)
+            except OSError:
+                continue
+            subdirectories = []
+            for name in names:
+                relative = prefix + name
+                if visited >= self.max_entries:
+                    yield relative, "stopped", None
+                    return
+                visited += 1
+                try:
+                    info = os.lstat(os.path.join(self.root, relative))
+                except OSError:
+                    continue  # gone since the listing
+                mode = info.st_mode
+                if stat.S_ISLNK(mode):
+                    yield relative, "symlink", info
+                elif stat.S_ISDIR(mode):
+                    if depth < max_depth:
+                        subdirectories.append(relative + "/")
+                    else:
+                        yield relative, "too deep", info
+                elif stat.S_ISREG(mode):
+                    yield relative, "file", info
+                else:
+                    yield relative, "not a regular file", info
+            stack.extend((directory, depth + 1) for directory in reversed(subdirectories))
+
+    def collect(self, caps, inputs=None):
+        """Files created or changed since the last report, and what is omitted, as W's lists; the
+        cell's input files (path -> digest, written by the program for it) count as seen. Entries a
+        stopped scan did not reach keep what was seen of them."""
+        inputs = inputs or {}
+        files, omitted, total = [], [], 0
+        now, stopped, entries = {}, None, []
+        for path, kind, info in self.walk(caps["maxDepth"]):
+            if kind == "stopped":
+                stopped = path
+                break
+            entries.append((path, kind, info))
+        entries.sort(key=lambda entry: entry[0])  # the caps fall on the same files whatever the listing order
+        for path, kind, info in entries:
+            signature = (kind, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+            before = self.seen.get(path)
+            if before is not None and before.signature == signature and path not in inputs:
+                now[path] = before  # unchanged since the last report: neither read nor reported
+                continue
+            if kind != "file":
+                now[path] = Seen(signature, reason=kind)
+                omitted.append({"path": codelab_frames.shown_path(path), "reason": kind})
+                continue
+            entry = now[path] = Seen(signature)
+            reason = self.file_reason(path, info, caps)
+            if reason is None:
+                content = read_regular_file(self.root, path, info.st_size)
+                if content is None:
+                    reason = "not readable"
+                else:
+                    entry.digest = digest(content)
+                    known = inputs.get(path, before.digest if before is not None else None)
+                    if known == entry.digest:
+                        continue
+                    if len(files) >= caps["maxCount"]:
+                        reason = "more than %d files" % caps["maxCount"]
+                    elif total + len(content) > caps["maxTotalBytes"]:
+                        reason = "files over %d bytes in total" % caps["maxTotalBytes"]
+                    else:
+                        total += len(content)
+                        files.append({"path": path, "size": len(content), "encoding": "base64",
+                                      "content": base64.b64encode(content).decode("ascii")})
+                        continue
+            entry.reason = reason
+            omitted.append({"path": codelab_frames.shown_path(path), "reason": reason})
+        if stopped is not None:
+            now.update((path, seen) for path, seen in self.seen.items() if path not in now)
+        self.seen = now
+        omitted.sort(key=lambda item: item["path"])
+        del omitted[caps["maxCount"]:]
+        if stopped is not None:
+            note = {"path": codelab_frames.shown_path(stopped),
+                    "reason": "the scan stopped after %d entries" % self.max_entries}
+            if omitted and len(omitted) >= caps["maxCount"]:
+                omitted[-1] = note
+            elif caps["maxCount"] > 0:
+                omitted.append(note)
+        return files, omitted
+
+    @staticmethod
+    def file_reason(path, info, caps):
+        if codelab_frames.path_problem(path):
+            return NOT_ALLOWED
+        if info.st_size > caps["maxFileBytes"]:
+            return "larger than %d bytes" % caps["maxFileBytes"]
+        if info.st_blocks * 512 < info.st_size:
+            return "sparse file"
+        return None
+
+    def rehearse(self):
+        """The scan's first steps (a listing, lstat, a digest), changing nothing: after a restore,
+        their first touch is paid at warm-up rather than by a cell."""
+        for _ in zip(range(8), self.walk(1)):
+            pass
+        digest(b"")
+        codelab_frames.path_problem("a.csv")
+
+
+def read_regular_file(root, relative, size):
+    """The file's content, opened component by component beneath the root without following a
+    link anywhere (a session's processes may still swap a directory); None if it is not a regular
+    file of that size any more."""
     parts = relative.split("/")
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        directory = os.open(WORKSPACE, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return None
     try:
         for part in parts[:-1]:
-            child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
+            child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=directory)
             os.close(directory)
             directory = child
-        fd = os.open(parts[-1], flags, dir_fd=directory)
+        fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=directory)
     except OSError:
         return None
     finally:
         os.close(directory)
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return None
-        content = handle.read(size + 1)
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            content = handle.read(size + 1)
+    except OSError:
+        return None
     return content if len(content) == size else None

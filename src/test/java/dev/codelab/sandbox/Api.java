@@ -74,15 +74,75 @@ public final class Api {
     /**
      * Sandboxes of this test run that hold a run's limits and still have processes: every
      * execution's, but not the restored ones waiting in the pool (no CPU quota until claimed).
+     * Zero only when the sandboxes' parent cgroup holds none, or was never made.
      */
     public static long busySandboxes() {
-        try (Stream<Path> cgroups = Files.list(Path.of("/sys/fs/cgroup/cpu/codelab-test"))) {
-            return cgroups.filter(Files::isDirectory)
-                    .filter(cgroup -> !read(cgroup.resolve("cpu.cfs_quota_us")).strip().equals("-1"))
+        Path parent = sandboxCgroups();
+        if (!Files.isDirectory(parent)) {
+            return 0;
+        }
+        try (Stream<Path> cgroups = Files.list(parent)) {
+            return cgroups.filter(Files::isDirectory).filter(Api::hasQuota)
                     .filter(cgroup -> !read(cgroup.resolve("cgroup.procs")).isBlank())
                     .count();
         } catch (IOException e) {
-            return 0;
+            throw new IllegalStateException("cannot list " + parent, e);
+        }
+    }
+
+    /**
+     * Where this test run's sandbox cgroups live: on cgroup v1 under the cpu controller; on v2 in
+     * the service's delegated subtree (its own cgroup, or the parent of the leaf it runs in).
+     */
+    static Path sandboxCgroups() {
+        Path root = Path.of("/sys/fs/cgroup");
+        if (!Files.exists(root.resolve("cgroup.controllers"))) {
+            return root.resolve("cpu/codelab-test");
+        }
+        String own = read(Path.of("/proc/self/cgroup")).lines().filter(line -> line.startsWith("0::"))
+                .map(line -> line.substring(3).strip()).findFirst().orElseThrow();
+        Path mine = root.resolve(own.substring(1));
+        Path delegated = mine.getFileName() != null && mine.getFileName().toString().equals("service") ? mine.getParent() : mine;
+        return delegated.resolve("codelab-test");
+    }
+
+    private static boolean hasQuota(Path cgroup) {
+        return Files.exists(cgroup.resolve("cpu.max"))
+                ? !read(cgroup.resolve("cpu.max")).startsWith("max")
+                : !read(cgroup.resolve("cpu.cfs_quota_us")).strip().equals("-1");
+    }
+
+    /** A series' value on /q/metrics (e.g. {@code codelab_executions_total{language="python",status="ok"}}); 0 when absent. */
+    public static double metric(String series) {
+        return management().get("/q/metrics").asString().lines().filter(line -> line.startsWith(series + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).strip()))
+                .findFirst().orElse(0);
+    }
+
+    /**
+     * Runs {@code n} tasks at once, each on a thread of its own (never the common pool, whose size
+     * depends on the machine's cores), and returns their results in order.
+     */
+    public static <T> List<T> concurrently(int n, java.util.function.IntFunction<T> task) {
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                futures.add(threads.submit(() -> task.apply(index)));
+            }
+            List<T> results = new ArrayList<>();
+            for (java.util.concurrent.Future<T> future : futures) {
+                results.add(future.get());
+            }
+            return results;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            threads.shutdownNow();
         }
     }
 
@@ -165,6 +225,16 @@ public final class Api {
             sleep(50);
         }
         throw new AssertionError("no sandbox with a quota of " + quotaUs + " us ran within " + within);
+    }
+
+    /** The bytes a text takes inside a JSON string of an answer (UTF-8, escapes included): what outputBytes counts. */
+    public static long answerBytes(String text) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(text)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8).length - 2;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static String read(Path path) {

@@ -26,10 +26,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A bound on executions running at once, a memory budget their memory must fit in, and a bounded
- * FIFO queue with a bounded wait. Past either bound, and for a key over its own concurrency, rate
- * or abuse limits, the answer is an immediate 429 with Retry-After: a request never hangs. Leaving
- * the queue (a disconnect) frees its place. A run larger than the whole budget never gets here
+ * The one gate every run, session and cell passes ({@link Ticket}): a bound on executions running
+ * at once (runs and cells), a memory budget that live sandboxes must fit in (runs and sessions), a
+ * budget for what answers not yet written hold of the service's memory, and a bounded FIFO queue
+ * with a bounded wait. Past a bound, and for a key over its own concurrency, rate or abuse limits,
+ * the answer is an immediate 429 with Retry-After: a request never hangs. Leaving the queue (a
+ * disconnect) frees its place. A request larger than a whole budget never gets here
  * (RequestValidator answers 400).
  */
 @Startup
@@ -44,21 +46,26 @@ public class Admission {
 
     private enum State { WAITING, GRANTED, ABANDONED }
 
+    /** What a ticket holds while admitted: a slot or not, sandbox memory, answer room. */
+    record Cost(boolean slot, long memoryBytes, long answerBytes) {
+    }
+
     /** A queued request; its state changes only under the Admission's lock. */
     private static final class Waiter {
-        final Tenant tenant;
-        final long bytes;
+        final Ticket ticket;
+        final Cost cost;
         final CompletableFuture<Permit> permit = new CompletableFuture<>();
         State state = State.WAITING;
 
-        Waiter(Tenant tenant, long bytes) {
-            this.tenant = tenant;
-            this.bytes = bytes;
+        Waiter(Ticket ticket, Cost cost) {
+            this.ticket = ticket;
+            this.cost = cost;
         }
     }
 
     private final Bounds bounds;
     private final MemoryBudget memory;
+    private final long answerBudgetBytes;
     private final RateLimiter rates;
     private final AbuseMonitor abuse;
     private final Deque<Waiter> queue = new ArrayDeque<>();
@@ -66,6 +73,7 @@ public class Admission {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("admission-queue-timeouts"));
     private int running;
     private long reservedBytes;
+    private long reservedAnswerBytes;
     private double averageRunMs = 1000;
 
     @Inject
@@ -73,12 +81,16 @@ public class Admission {
               MeterRegistry registry) {
         // Two per core: runs wait on I/O and start-up as much as they compute.
         this(new Bounds(config.maxRunning().orElse(2 * Runtime.getRuntime().availableProcessors()),
-                config.maxQueued(), config.maxQueueWait()), budget(config.memory(), sandbox, pool), rates, abuse);
+                config.maxQueued(), config.maxQueueWait()), budget(config.memory(), sandbox, pool),
+                config.answers().budgetMb().orElse((int) (Runtime.getRuntime().maxMemory() / 4 / MemoryBudget.MIB))
+                        * MemoryBudget.MIB, rates, abuse);
         LOG.infof("admission: %d executions at once, %d queued for at most %d ms", bounds.maxRunning(),
                 bounds.maxQueued(), bounds.maxQueueWait().toMillis());
         LOG.infof("admission: memory budget %d MiB for running executions = %s; a run holds its memoryMb + %d MiB,"
                 + " so the largest memoryMb that fits is %d", memory.bytes() / MemoryBudget.MIB, memory.derivation(),
                 memory.runOverheadMb(), memory.largestRunMb());
+        LOG.infof("admission: %d MiB for answers not yet written (their input and output, by their limits)",
+                answerBudgetBytes / MemoryBudget.MIB);
         if (memory.largestRunMb() == 0) {
             LOG.error("admission: the memory budget holds no execution at all: every request will get 400;"
                     + " give the service more memory or set codelab.admission.memory.budget-mb");
@@ -87,13 +99,18 @@ public class Admission {
         Gauge.builder("codelab_admission_memory_budget_bytes", memory, MemoryBudget::bytes).baseUnit("bytes")
                 .description("Memory that running executions may hold together").register(registry);
         Gauge.builder("codelab_admission_memory_reserved_bytes", this, Admission::reservedBytes).baseUnit("bytes")
-                .description("Memory held by the executions admitted now (memoryMb + sandbox overhead each)")
+                .description("Memory held by the live sandboxes admitted now: runs and sessions (memoryMb + overhead each)")
                 .register(registry);
+        Gauge.builder("codelab_admission_answer_budget_bytes", this, Admission::answerBudgetBytes).baseUnit("bytes")
+                .description("What answers not yet written may hold of the service's memory together").register(registry);
+        Gauge.builder("codelab_admission_answer_reserved_bytes", this, Admission::reservedAnswerBytes).baseUnit("bytes")
+                .description("What the admitted requests' answers may hold, by their limits").register(registry);
     }
 
-    Admission(Bounds bounds, MemoryBudget memory, RateLimiter rates, AbuseMonitor abuse) {
+    Admission(Bounds bounds, MemoryBudget memory, long answerBudgetBytes, RateLimiter rates, AbuseMonitor abuse) {
         this.bounds = bounds;
         this.memory = memory;
+        this.answerBudgetBytes = answerBudgetBytes;
         this.rates = rates;
         this.abuse = abuse;
     }
@@ -117,39 +134,48 @@ public class Admission {
                 + memory.runOverheadMb() + " MiB";
     }
 
+    /** The most room one answer may ask for: a request whose limits would need more is a 400. */
+    public long answerBudgetBytes() {
+        return answerBudgetBytes;
+    }
+
     /**
      * A permit now, a permit after a wait in the queue, or a 429 (thrown at once, or as the Uni's
      * failure when the wait runs out). Cancel the Uni to leave the queue.
      */
-    public Uni<Permit> admit(Tenant tenant, int memoryMb) {
-        long bytes = memory.cost(memoryMb);
-        if (bytes > memory.bytes()) {
-            throw new IllegalArgumentException("memoryMb " + memoryMb + " can never fit the memory budget");
+    public Uni<Permit> admit(Ticket ticket) {
+        Tenant tenant = ticket.tenant();
+        Cost cost = new Cost(ticket.kind().slot(), ticket.memoryMb() > 0 ? memory.cost(ticket.memoryMb()) : 0,
+                ticket.answerBytes());
+        if (cost.memoryBytes() > memory.bytes() || cost.answerBytes() > answerBudgetBytes) {
+            throw new IllegalArgumentException(ticket + " can never fit the budgets");
         }
-        abuse.check(tenant);
-        rates.acquire(tenant);
+        if (ticket.kind().counted()) {
+            abuse.check(tenant);
+            rates.acquire(tenant);
+        }
         Waiter waiter;
         synchronized (this) {
             Integer ownLimit = tenant.policy().maxConcurrent();
             int own = admittedByTenant.getOrDefault(tenant.name(), 0);
-            if (ownLimit != null && own >= ownLimit) {
+            if (cost.slot() && ownLimit != null && own >= ownLimit) {
                 throw new AdmissionRejectedException(Reason.CAPACITY, tenant.subject() + " may run " + ownLimit
                         + " executions at once", retryAfterSeconds());
             }
-            if (queue.isEmpty() && fits(bytes)) {
-                reserve(bytes);
-                admittedByTenant.merge(tenant.name(), 1, Integer::sum);
-                return Uni.createFrom().item(new Permit(this, tenant, bytes));
+            if (queue.isEmpty() && fits(cost)) {
+                reserve(cost);
+                countTenant(tenant, cost, 1);
+                return Uni.createFrom().item(new Permit(this, tenant, cost));
             }
             if (queue.size() >= bounds.maxQueued()) {
                 throw new AdmissionRejectedException(Reason.CAPACITY, "the service is at capacity: " + running
-                        + " executions running, holding " + reservedBytes / MemoryBudget.MIB + " of "
+                        + " executions running, sandboxes holding " + reservedBytes / MemoryBudget.MIB + " of "
                         + memory.bytes() / MemoryBudget.MIB + " MiB, and " + queue.size() + " waiting",
                         retryAfterSeconds());
             }
-            waiter = new Waiter(tenant, bytes);
+            waiter = new Waiter(ticket, cost);
             queue.addLast(waiter);
-            admittedByTenant.merge(tenant.name(), 1, Integer::sum);
+            countTenant(tenant, cost, 1);
         }
         timers.schedule(() -> abandon(waiter), bounds.maxQueueWait().toMillis(), TimeUnit.MILLISECONDS);
         return Uni.createFrom().completionStage(waiter.permit)
@@ -180,32 +206,42 @@ public class Admission {
             }
             waiter.state = State.ABANDONED;
             queue.remove(waiter);
-            admittedByTenant.merge(waiter.tenant.name(), -1, Integer::sum);
+            countTenant(waiter.ticket.tenant(), waiter.cost, -1);
             granted = grantWaiting(); // a large request leaving the head may let smaller ones behind it run
         }
         complete(granted);
         return true;
     }
 
-    void release(Tenant tenant, long bytes, long heldMs) {
+    void release(Tenant tenant, Cost cost, long heldMs) {
         List<Waiter> granted;
         synchronized (this) {
-            averageRunMs = 0.8 * averageRunMs + 0.2 * heldMs;
-            admittedByTenant.merge(tenant.name(), -1, Integer::sum);
-            running--;
-            reservedBytes -= bytes;
+            if (cost.slot()) {
+                averageRunMs = 0.8 * averageRunMs + 0.2 * heldMs;
+                running--;
+            }
+            countTenant(tenant, cost, -1);
+            reservedBytes -= cost.memoryBytes();
+            reservedAnswerBytes -= cost.answerBytes();
             granted = grantWaiting();
         }
         complete(granted);
     }
 
+    /** A key's maxConcurrent counts what runs or waits to run: runs and cells, not sessions. */
+    private void countTenant(Tenant tenant, Cost cost, int delta) {
+        if (cost.slot()) {
+            admittedByTenant.merge(tenant.name(), delta, Integer::sum);
+        }
+    }
+
     /** Grants the queue's head while it fits, in order: a large request is not overtaken by small ones. */
     private List<Waiter> grantWaiting() {
         List<Waiter> granted = new ArrayList<>();
-        while (!queue.isEmpty() && fits(queue.peekFirst().bytes)) {
+        while (!queue.isEmpty() && fits(queue.peekFirst().cost)) {
             Waiter next = queue.pollFirst();
             next.state = State.GRANTED;
-            reserve(next.bytes);
+            reserve(next.cost);
             granted.add(next);
         }
         return granted;
@@ -213,17 +249,21 @@ public class Admission {
 
     private void complete(List<Waiter> granted) {
         for (Waiter waiter : granted) {
-            waiter.permit.complete(new Permit(this, waiter.tenant, waiter.bytes));
+            waiter.permit.complete(new Permit(this, waiter.ticket.tenant(), waiter.cost));
         }
     }
 
-    private boolean fits(long bytes) {
-        return running < bounds.maxRunning() && reservedBytes + bytes <= memory.bytes();
+    private boolean fits(Cost cost) {
+        return (!cost.slot() || running < bounds.maxRunning()) && reservedBytes + cost.memoryBytes() <= memory.bytes()
+                && reservedAnswerBytes + cost.answerBytes() <= answerBudgetBytes;
     }
 
-    private void reserve(long bytes) {
-        running++;
-        reservedBytes += bytes;
+    private void reserve(Cost cost) {
+        if (cost.slot()) {
+            running++;
+        }
+        reservedBytes += cost.memoryBytes();
+        reservedAnswerBytes += cost.answerBytes();
     }
 
     synchronized int queued() {
@@ -232,6 +272,15 @@ public class Admission {
 
     synchronized long reservedBytes() {
         return reservedBytes;
+    }
+
+    synchronized long reservedAnswerBytes() {
+        return reservedAnswerBytes;
+    }
+
+    /** Slots taken now (runs and cells admitted). */
+    synchronized int running() {
+        return running;
     }
 
     /** The time until a slot is likely free: the queue ahead, at the recent run length. */

@@ -44,6 +44,8 @@ public interface AdmissionConfig {
 
     Memory memory();
 
+    Answers answers();
+
     Abuse abuse();
 
     /** What every caller of an open service may do together: they are one tenant, limited like a key. */
@@ -70,6 +72,21 @@ public interface AdmissionConfig {
         @WithDefault("256")
         @PositiveOrZero
         int jvmNonHeapMb();
+    }
+
+    /**
+     * What answers not yet written may hold of the service's memory together: each admitted
+     * request holds room for its input and the largest answer its limits allow, until the answer
+     * is written or its client is gone.
+     */
+    interface Answers {
+        /** In MiB. Unset: a quarter of the JVM's maximum heap. */
+        @Positive
+        OptionalInt budgetMb();
+
+        /** An answer whose client reads nothing of it for this long is dropped (its connection closed). */
+        @WithDefault("30s")
+        Duration stallTimeout();
     }
 
     /** A key whose runs keep hitting limits is throttled for a while. */

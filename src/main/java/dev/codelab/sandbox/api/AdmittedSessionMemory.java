@@ -3,15 +3,16 @@ package dev.codelab.sandbox.api;
 import dev.codelab.sandbox.admission.Admission;
 import dev.codelab.sandbox.admission.AdmissionConfig;
 import dev.codelab.sandbox.admission.Permit;
-import dev.codelab.sandbox.session.SessionMemory;
+import dev.codelab.sandbox.admission.Ticket;
+import dev.codelab.sandbox.session.SessionAdmission;
 import dev.codelab.sandbox.tenant.Tenant;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 
-/** An active session holds an admission permit, as a running execution does, waiting in the same queue. */
+/** A live session's memory goes through the one admission gate, waiting in the same queue as runs. */
 @ApplicationScoped
-public class AdmittedSessionMemory implements SessionMemory {
+public class AdmittedSessionMemory implements SessionAdmission {
 
     private final Admission admission;
     private final Duration longestWait;
@@ -22,8 +23,9 @@ public class AdmittedSessionMemory implements SessionMemory {
     }
 
     @Override
-    public Runnable hold(Tenant tenant, int memoryMb) {
-        Permit permit = admission.admit(tenant, memoryMb).await().atMost(longestWait);
+    public Runnable holdMemory(Tenant tenant, int memoryMb, boolean opening) {
+        Ticket ticket = opening ? Ticket.session(tenant, memoryMb) : Ticket.resume(tenant, memoryMb);
+        Permit permit = admission.admit(ticket).await().atMost(longestWait);
         return permit::release;
     }
 }

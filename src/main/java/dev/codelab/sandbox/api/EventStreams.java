@@ -10,6 +10,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import org.jboss.resteasy.reactive.RestMulti;
 
 /**
  * A run's events as one JSON answer, Server-Sent Events or NDJSON lines: the same for executions
@@ -28,8 +29,8 @@ public class EventStreams {
      * The JSON answer, encoded on the run's worker thread as Done arrives: an answer with megabytes
      * of figures would otherwise be encoded on the event loop, and hold up every connection on it.
      */
-    Uni<byte[]> json(Multi<ExecutionEvent> events) {
-        return ResultAggregator.aggregate(events).map(result -> {
+    Uni<byte[]> json(Uni<Multi<ExecutionEvent>> admitted) {
+        return admitted.onItem().transformToUni(events -> ResultAggregator.aggregate(events)).map(result -> {
             try {
                 return json.writeValueAsBytes(result);
             } catch (JsonProcessingException e) {
@@ -38,16 +39,21 @@ public class EventStreams {
         });
     }
 
-    Multi<OutboundSseEvent> sse(Multi<ExecutionEvent> events, Sse sse) {
-        return events.map(event -> sse.newEventBuilder().name(event.type()).data(toJson(event.data())).build());
+    /**
+     * A stream whose status and headers are sent once the request is admitted: a refusal in the
+     * queue (429) is a problem+json answer, never an empty 200 stream.
+     */
+    Multi<OutboundSseEvent> sse(Uni<Multi<ExecutionEvent>> admitted, Sse sse) {
+        return RestMulti.fromUniResponse(admitted, events -> events
+                .map(event -> sse.newEventBuilder().name(event.type()).data(toJson(event.data())).build()));
     }
 
-    Multi<ObjectNode> ndjson(Multi<ExecutionEvent> events) {
-        return events.map(event -> {
+    Multi<ObjectNode> ndjson(Uni<Multi<ExecutionEvent>> admitted) {
+        return RestMulti.fromUniResponse(admitted, events -> events.map(event -> {
             ObjectNode line = json.createObjectNode().put("type", event.type());
             line.setAll((ObjectNode) json.valueToTree(event.data()));
             return line;
-        });
+        }));
     }
 
     private String toJson(Object data) {

@@ -3,6 +3,7 @@ package dev.codelab.sandbox.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codelab.sandbox.admission.Admission;
 import dev.codelab.sandbox.admission.ApiKeyFilter;
+import dev.codelab.sandbox.admission.Ticket;
 import dev.codelab.sandbox.execution.ExecutionEvent;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
@@ -11,6 +12,7 @@ import dev.codelab.sandbox.health.RuntimeProbe;
 import dev.codelab.sandbox.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -65,10 +67,12 @@ public class ExecutionResource {
     private final RuntimeProbe probe;
     private final EventStreams streams;
     private final Admission admission;
+    private final AnswerDelivery delivery;
 
     ExecutionResource(RequestValidator validator, ExecutionService executions, RuntimeProbe probe, EventStreams streams,
-                      Admission admission) {
+                      Admission admission, AnswerDelivery delivery) {
         this.admission = admission;
+        this.delivery = delivery;
         this.validator = validator;
         this.executions = executions;
         this.probe = probe;
@@ -95,33 +99,40 @@ public class ExecutionResource {
             @Content(mediaType = NDJSON, schema = @Schema(type = SchemaType.STRING,
                     description = "one JSON object a line, the same events with a `type` field"),
                     examples = @ExampleObject(name = "stream", value = ApiDocs.NDJSON))})
-    public Uni<byte[]> run(ExecutionRequest request, @Context ContainerRequestContext context) {
-        return streams.json(events(request, context));
+    public Uni<byte[]> run(ExecutionRequest request, @Context ContainerRequestContext context,
+                           @Context RoutingContext routing) {
+        return streams.json(events(request, context, routing));
     }
 
     @POST
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(hidden = true) // documented with run(): one operation, three media types
-    public Multi<OutboundSseEvent> stream(ExecutionRequest request, Sse sse, @Context ContainerRequestContext context) {
-        return streams.sse(events(request, context), sse);
+    public Multi<OutboundSseEvent> stream(ExecutionRequest request, Sse sse, @Context ContainerRequestContext context,
+                                          @Context RoutingContext routing) {
+        return streams.sse(events(request, context, routing), sse);
     }
 
     @POST
     @Produces(NDJSON)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Operation(hidden = true)
-    public Multi<ObjectNode> lines(ExecutionRequest request, @Context ContainerRequestContext context) {
-        return streams.ndjson(events(request, context));
+    public Multi<ObjectNode> lines(ExecutionRequest request, @Context ContainerRequestContext context,
+                                   @Context RoutingContext routing) {
+        return streams.ndjson(events(request, context, routing));
     }
 
-    /** Validate, check readiness, wait for admission (or 429), then run; the slot is freed however it ends. */
-    private Multi<ExecutionEvent> events(ExecutionRequest request, ContainerRequestContext context) {
+    /**
+     * Validate, check readiness, wait for admission (or 429), then run; what the run holds (slot,
+     * memory, answer room) is held until its answer is delivered or its client is gone.
+     */
+    private Uni<Multi<ExecutionEvent>> events(ExecutionRequest request, ContainerRequestContext context,
+                                         RoutingContext routing) {
         Tenant tenant = ApiKeyFilter.tenantOf(context);
         ExecutionPlan plan = validator.validate(request, tenant);
         probe.requireReady();
-        return admission.admit(tenant, plan.limits().memoryMb()).onItem()
-                .transformToMulti(permit -> executions.execute(plan)
-                        .onTermination().invoke(permit::release));
+        Uni<Void> delivered = delivery.delivered(routing);
+        return admission.admit(Ticket.run(tenant, plan.limits().memoryMb(), validator.answerBytes(plan))).onItem()
+                .transform(permit -> delivery.holding(executions.execute(plan), permit, delivered));
     }
 
 }

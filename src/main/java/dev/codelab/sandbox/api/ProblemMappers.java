@@ -87,6 +87,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response sessionNotFound(SessionNotFoundException e) {
+        if (e.reason() != null) {
+            return Problem.response(Response.status(Response.Status.NOT_FOUND).type(Problem.MEDIA_TYPE),
+                    new Problem("urn:codelab:problem:session-ended", "Not Found", 404, e.getMessage(), null,
+                            e.reason().value()));
+        }
         return Problem.response(Response.Status.NOT_FOUND, "session-not-found",
                 e.getMessage() + " (sessions end when deleted, idle past idleTimeoutMs, or too old)", null);
     }

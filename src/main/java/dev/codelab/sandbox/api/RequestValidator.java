@@ -1,6 +1,7 @@
 package dev.codelab.sandbox.api;
 
 import dev.codelab.sandbox.admission.Admission;
+import dev.codelab.sandbox.execution.AnswerBound;
 import dev.codelab.sandbox.execution.ExecutionConfig;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.session.SessionSpec;
@@ -56,8 +57,19 @@ public class RequestValidator {
         requireAtMost("code", utf8Length(request.code()), caps.codeBytes());
         String stdin = request.stdin() == null ? "" : request.stdin();
         requireAtMost("stdin", utf8Length(stdin), caps.stdinBytes());
-        return new ExecutionPlan(tenant, runtime, request.code(), stdin, files(request.files()), env(request.env()),
-                limits(request.limits(), tenant.policy().maxLimits()));
+        ExecutionPlan plan = new ExecutionPlan(tenant, runtime, request.code(), stdin, files(request.files()),
+                env(request.env()), limits(request.limits(), tenant.policy().maxLimits()));
+        if (answerBytes(plan) > admission.answerBudgetBytes()) {
+            throw new InvalidRequestException("limits.outputBytes", "with these limits and files an answer could hold "
+                    + answerBytes(plan) + " bytes, more than this service's " + admission.answerBudgetBytes()
+                    + " bytes for answers (codelab.admission.answers.budget-mb); ask for less output");
+        }
+        return plan;
+    }
+
+    /** What the request may hold of the service's memory until its answer is written, by its limits. */
+    public long answerBytes(ExecutionPlan plan) {
+        return AnswerBound.bytes(plan, config.output());
     }
 
     /** A session request for this tenant; its idle timeout lies in [1, the configured maximum]. */

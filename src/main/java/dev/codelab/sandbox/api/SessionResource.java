@@ -1,7 +1,10 @@
 package dev.codelab.sandbox.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codelab.sandbox.admission.Admission;
 import dev.codelab.sandbox.admission.ApiKeyFilter;
+import dev.codelab.sandbox.admission.Ticket;
+import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionEvent;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.health.RuntimeProbe;
@@ -11,6 +14,7 @@ import dev.codelab.sandbox.session.Sessions;
 import dev.codelab.sandbox.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -47,14 +51,18 @@ public class SessionResource {
     private final SessionConfig config;
     private final RuntimeProbe probe;
     private final EventStreams streams;
+    private final Admission admission;
+    private final AnswerDelivery delivery;
 
     SessionResource(RequestValidator validator, Sessions sessions, SessionConfig config, RuntimeProbe probe,
-                    EventStreams streams) {
+                    EventStreams streams, Admission admission, AnswerDelivery delivery) {
         this.validator = validator;
         this.sessions = sessions;
         this.config = config;
         this.probe = probe;
         this.streams = streams;
+        this.admission = admission;
+        this.delivery = delivery;
     }
 
     @POST
@@ -102,8 +110,8 @@ public class SessionResource {
     @APIResponse(responseCode = "409", description = "A cell is already running in this session",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
     public Uni<byte[]> run(@PathParam("id") String id, CellRequest request,
-                           @Context ContainerRequestContext context) {
-        return streams.json(events(id, request, context));
+                           @Context ContainerRequestContext context, @Context RoutingContext routing) {
+        return streams.json(events(id, request, context, routing));
     }
 
     @POST
@@ -112,8 +120,8 @@ public class SessionResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(hidden = true)
     public Multi<OutboundSseEvent> stream(@PathParam("id") String id, CellRequest request, Sse sse,
-                                          @Context ContainerRequestContext context) {
-        return streams.sse(events(id, request, context), sse);
+                                          @Context ContainerRequestContext context, @Context RoutingContext routing) {
+        return streams.sse(events(id, request, context, routing), sse);
     }
 
     @POST
@@ -123,13 +131,30 @@ public class SessionResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Operation(hidden = true)
     public Multi<ObjectNode> lines(@PathParam("id") String id, CellRequest request,
-                                   @Context ContainerRequestContext context) {
-        return streams.ndjson(events(id, request, context));
+                                   @Context ContainerRequestContext context, @Context RoutingContext routing) {
+        return streams.ndjson(events(id, request, context, routing));
     }
 
-    private Multi<ExecutionEvent> events(String id, CellRequest request, ContainerRequestContext context) {
+    /**
+     * A cell passes the same admission as a run (rate, the key's concurrency, abuse throttling, an
+     * execution slot, room for its answer; the session holds the memory), held until its answer is
+     * delivered; then it takes the session's turn (409 if another cell has it).
+     */
+    private Uni<Multi<ExecutionEvent>> events(String id, CellRequest request, ContainerRequestContext context,
+                                         RoutingContext routing) {
         Tenant tenant = ApiKeyFilter.tenantOf(context);
         SessionView session = sessions.view(id, tenant);
-        return sessions.cell(id, tenant, validator.cell(request, tenant, session.language(), session.limits()));
+        ExecutionPlan cell = validator.cell(request, tenant, session.language(), session.limits());
+        probe.requireReady();
+        Uni<Void> delivered = delivery.delivered(routing);
+        return admission.admit(Ticket.cell(tenant, validator.answerBytes(cell))).onItem()
+                .transform(permit -> {
+                    try {
+                        return delivery.holding(sessions.cell(id, tenant, cell), permit, delivered);
+                    } catch (RuntimeException e) {
+                        permit.release();
+                        throw e;
+                    }
+                });
     }
 }

@@ -52,9 +52,11 @@ public record ExecutionResult(
                 displays, figures, files, filesOmitted, usage, startedAt, finishedAt, ref);
     }
 
-    /** The session a cell ran in, and the session's state after it. */
+    /** The session a cell ran in, its state after it, and why it ended if it did. */
     @RegisterForReflection
-    public record SessionRef(String id, String state) {
+    public record SessionRef(String id, String state,
+                             @Schema(description = "when state is ended: why (memory_limit, program_exited, ...)")
+                             @JsonInclude(JsonInclude.Include.NON_NULL) String endReason) {
     }
 
     @RegisterForReflection

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.pool.AcquiredSandbox;
 import dev.codelab.sandbox.pool.SandboxSupply;
-import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
-import dev.codelab.sandbox.sandbox.StartMode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.MultiEmitter;
@@ -19,13 +17,14 @@ import java.util.UUID;
 
 /**
  * The one pipeline: a plan becomes a stream of events from a fresh sandbox. JSON responses
- * aggregate this stream; SSE and NDJSON forward it. Cancelling the stream kills the sandbox. The
- * stream completes only once the sandbox is gone, after its Done.
+ * aggregate this stream; SSE and NDJSON forward it. Cancelling the stream stops the cell (a run's
+ * sandbox is killed). A run's stream completes only once its sandbox is gone, after its Done.
  */
 @ApplicationScoped
 public class ExecutionService {
 
     private static final Logger LOG = Logger.getLogger(ExecutionService.class);
+    private static final long EXIT_GRACE_MS = 2_000;
 
     private final SandboxSupply supply;
     private final ExecutionConfig config;
@@ -46,55 +45,69 @@ public class ExecutionService {
         this.finishedEvents = finishedEvents;
     }
 
-    /** Events of one run; blocking sandbox I/O runs on a worker thread, never the event loop. */
+    /** Events of one run: a fresh kernel with one cell. Blocking sandbox I/O runs on a worker thread, never the event loop. */
     public Multi<ExecutionEvent> execute(ExecutionPlan plan) {
         String id = UUID.randomUUID().toString();
         return Multi.createFrom().<ExecutionEvent>emitter(emitter -> run(id, plan, emitter))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
-    /** Events of one cell of a session, on the session's sandbox: the same pipeline, the sandbox kept. */
-    public Multi<ExecutionEvent> executeCell(ExecutionPlan plan, SessionSeat seat) {
+    /** Events of one cell of a session, on the session's kernel: the same pipeline, the kernel kept. */
+    public Multi<ExecutionEvent> executeCell(ExecutionPlan plan, SessionKernel session) {
         String id = UUID.randomUUID().toString();
         return Multi.createFrom().<ExecutionEvent>emitter(emitter -> {
             try {
-                drive(id, plan, seat.sandbox(), seat.startMode(), request(plan, true), emitter, seat, new RunTimeline());
-            } catch (JsonProcessingException e) {
+                session.ready();
+            } catch (RuntimeException e) {
                 emitter.fail(e);
+                return;
+            }
+            long cell = session.nextCell();
+            KernelCell kernelCell = new KernelCell(id, cell, plan, session.kernel(), session.startMode(), true,
+                    config.output(), checks, emitter, finishedEvents::fire, session::cellEnded, new RunTimeline());
+            if (drive(id, kernelCell, message(cell, plan, true), emitter)) {
+                emitter.complete();
+            } else {
+                session.cellFailed();
             }
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     private void run(String id, ExecutionPlan plan, MultiEmitter<? super ExecutionEvent> emitter) {
         RunTimeline timeline = new RunTimeline();
-        byte[] request;
         AcquiredSandbox acquired;
         try {
-            request = request(plan, false);
             acquired = supply.acquire(id, plan.runtime(), plan.limits());
             timeline.mark("acquired");
-        } catch (JsonProcessingException e) {
-            emitter.fail(e);
-            return;
         } catch (IOException e) {
             LOG.errorf("run %s: the sandbox did not start: %s", id, e.getMessage());
             emitter.fail(new SandboxUnavailableException("the sandbox could not be started"));
             return;
         }
+        boolean ran = false;
         try {
-            drive(id, plan, acquired.sandbox(), acquired.mode(), request, emitter, null, timeline);
+            KernelCell cell = new KernelCell(id, 1, plan, acquired.sandbox(), acquired.mode(), false, config.output(),
+                    checks, emitter, finishedEvents::fire, (result, end) -> null, timeline);
+            ran = drive(id, cell, message(1, plan, false), emitter);
+            acquired.sandbox().awaitExit(EXIT_GRACE_MS); // the run holds its slot until its sandbox is gone
+            timeline.mark("exited");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             supply.release(acquired);
+            timeline.log(id);
+        }
+        if (ran) {
+            emitter.complete();
         }
     }
 
-    private void drive(String id, ExecutionPlan plan, Sandbox sandbox, StartMode mode, byte[] request,
-                       MultiEmitter<? super ExecutionEvent> emitter, SessionSeat seat, RunTimeline timeline) {
+    /** Runs the cell; false when the stream failed (only on the service's own faults, never the program's). */
+    private boolean drive(String id, KernelCell cell, byte[] message, MultiEmitter<? super ExecutionEvent> emitter) {
         metrics.started();
         try {
-            new ExecutionRun(id, plan, sandbox, mode, config.output(), checks, emitter, finishedEvents::fire, seat,
-                    timeline).run(request);
-            emitter.complete();
+            cell.run(message);
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             emitter.fail(e);
@@ -103,12 +116,16 @@ public class ExecutionService {
             emitter.fail(e);
         } finally {
             metrics.ended();
-            timeline.log(id);
         }
+        return false;
     }
 
-    private byte[] request(ExecutionPlan plan, boolean cell) throws JsonProcessingException {
-        return json.writeValueAsBytes(RunnerRequest.of(plan, config.output(), sandboxConfig.openFiles(),
-                sandboxConfig.maxFrameBytes(), cell));
+    private byte[] message(long cell, ExecutionPlan plan, boolean keep) {
+        try {
+            return json.writeValueAsBytes(CellMessage.of(cell, plan, config.output(), sandboxConfig.openFiles(),
+                    sandboxConfig.maxFrameBytes(), keep));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a cell message that cannot be written", e);
+        }
     }
 }

@@ -4,7 +4,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * The supervisor's X frame: the program's exit code or signal from its own waitpid (a session's
- * cell: 0 or 1 as the cell succeeded or raised, with {@code ended} false while the program lives on),
+ * cell: 0, 1 or its SystemExit code, with {@code ended} false while the program lives on),
  * a limit the program said it hit (kept by the supervisor only with evidence), and a problem with
  * the program's display channel. Checked field by field: the sandbox is hostile ground.
  */
@@ -31,9 +31,16 @@ record ExitReport(Integer exitCode, Integer signal, String limit, String problem
         if (limit != null && !limit.equals(MEMORY) && !limit.equals(PIDS)) {
             throw new SandboxOutput.Invalid("an exit report naming an unknown limit");
         }
-        if (problem != null && (problem.length() > PROBLEM_CHARS || !WorkspacePath.printable(problem))) {
-            throw new SandboxOutput.Invalid("an exit report with an unprintable problem");
+        if (problem != null && problem.length() > PROBLEM_CHARS) {
+            throw new SandboxOutput.Invalid("an exit report with a problem over " + PROBLEM_CHARS + " characters");
         }
         return this;
+    }
+
+    /** The problem as the user's stderr may show it: refused characters replaced. */
+    String shownProblem() {
+        StringBuilder out = new StringBuilder(problem.length());
+        problem.codePoints().forEach(c -> out.appendCodePoint(WorkspacePath.allowed(Character.toString(c)) ? c : '?'));
+        return out.toString();
     }
 }

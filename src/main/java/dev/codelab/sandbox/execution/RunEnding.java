@@ -1,8 +1,8 @@
 package dev.codelab.sandbox.execution;
 
-/** Why a run's life ended: set once, by whichever fact comes first; the verdict derives from it. */
+/** Why a cell's life ended: set once, by whichever fact comes first; the verdict derives from it. */
 enum RunEnding {
-    /** The supervisor reported the program's exit (from its own waitpid). */
+    /** The supervisor reported the cell's end (for a run, the program's exit from its own waitpid). */
     EXITED,
     /** The service's timer fired first. */
     TIMED_OUT,
@@ -12,11 +12,18 @@ enum RunEnding {
     CANCELLED,
     /** The sandbox sent something that breaks the frame contract. */
     PROTOCOL_ERROR,
+    /** The cell's code was over, but the sandbox did not finish its report in time. */
+    REPORT_LATE,
     /** The sandbox ended without an exit report (killed by the kernel, crashed). */
     SANDBOX_ENDED;
 
     /** Endings the service causes itself: the program is stopped at once. */
     boolean stopsTheProgram() {
-        return this != EXITED && this != SANDBOX_ENDED;
+        return this == TIMED_OUT || this == OUTPUT_LIMITED || this == CANCELLED;
+    }
+
+    /** Endings after which the sandbox cannot be trusted to go on: it is killed. */
+    boolean killsTheKernel() {
+        return this == PROTOCOL_ERROR || this == REPORT_LATE;
     }
 }

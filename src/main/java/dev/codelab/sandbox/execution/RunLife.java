@@ -7,33 +7,41 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The one owner of a run's life: a single set-once ending, and the program stopped whenever the
- * service ends a run itself (a single run's sandbox is killed; a cell is interrupted). A broken
- * protocol always kills. The timer is held until the run lets go of its sandbox.
+ * The one owner of a cell's life: a single set-once ending, and the program stopped whenever the
+ * service ends a cell itself (a single run's kernel is killed; a session's cell is interrupted). A
+ * broken protocol always kills. The cell's clock runs until its code is over; the report that
+ * follows (housekeeping: the workspace scan) runs on a clock of its own, never the user's.
  */
 final class RunLife {
 
     private final AtomicReference<RunEnding> ending = new AtomicReference<>();
     private final Runnable stop;
-    private final Runnable killSandbox;
+    private final Runnable killKernel;
     private Cancellable timer;
 
-    RunLife(Runnable stop, Runnable killSandbox) {
+    RunLife(Runnable stop, Runnable killKernel) {
         this.stop = stop;
-        this.killSandbox = killSandbox;
+        this.killKernel = killKernel;
     }
 
-    /** Starts the run's clock: past the timeout the run ends TIMED_OUT (and the program is stopped). */
-    void startTimer(long timeoutMs) {
-        timer = Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(timeoutMs))
-                .subscribe().with(ignored -> end(RunEnding.TIMED_OUT));
+    /** Starts the cell's clock: past the timeout the cell ends TIMED_OUT (and the program is stopped). */
+    synchronized void startClock(long timeoutMs) {
+        timer = after(timeoutMs, RunEnding.TIMED_OUT);
     }
 
-    /** Records why the run ended, if nothing did before; true when this call decided it. */
+    /** The cell's code is over: its clock stops; the report must follow within {@code reportMs}. */
+    synchronized void codeOver(long reportMs) {
+        cancelTimer();
+        if (!ended()) {
+            timer = after(reportMs, RunEnding.REPORT_LATE);
+        }
+    }
+
+    /** Records why the cell ended, if nothing did before; true when this call decided it. */
     boolean end(RunEnding why) {
         boolean decided = ending.compareAndSet(null, why);
-        if (decided && why == RunEnding.PROTOCOL_ERROR) {
-            killSandbox.run();
+        if (decided && why.killsTheKernel()) {
+            killKernel.run();
         } else if (decided && why.stopsTheProgram()) {
             stop.run();
         }
@@ -48,10 +56,20 @@ final class RunLife {
         return ending.get();
     }
 
-    /** The sandbox is gone: the clock stops. */
-    void close() {
+    /** The cell is over and done with: no clock runs on. */
+    synchronized void close() {
+        cancelTimer();
+    }
+
+    private Cancellable after(long millis, RunEnding why) {
+        return Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(millis))
+                .subscribe().with(ignored -> end(why));
+    }
+
+    private void cancelTimer() {
         if (timer != null) {
             timer.cancel();
+            timer = null;
         }
     }
 }

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Turns the supervisor's payloads into response fields, checking each against the API contract:
@@ -34,7 +33,9 @@ final class SandboxOutput {
     record FilesFrame(List<OutputFile> files, List<OmittedFile> omitted) {
     }
 
-    private static final Pattern MIME_TYPE = Pattern.compile("[a-z]+/[A-Za-z0-9.+_-]{1,90}");
+    private static final int MIME_TYPE_CHARS = 100;
+    /** How deep a bundle may nest, the bundle object itself being level 1 (runsc/PROTOCOL.md). */
+    private static final int MAX_NESTING = 64;
     private static final int MAX_BUNDLE_KEYS = 32;
     private static final int REASON_CHARS = 100;
 
@@ -46,7 +47,10 @@ final class SandboxOutput {
         this.caps = caps;
     }
 
-    /** A result or display: mime type to string (application/json: any JSON), text/plain present. */
+    /**
+     * A result or display: mime type to string, text/plain present; a JSON type (subtype json or
+     * *+json, as Jupyter allows) may hold any JSON (runsc/PROTOCOL.md).
+     */
     Map<String, Object> bundle(byte[] payload) throws Invalid {
         Map<String, Object> bundle = parse(payload, new TypeReference<LinkedHashMap<String, Object>>() { }, "display");
         if (bundle.size() > MAX_BUNDLE_KEYS || !(bundle.get("text/plain") instanceof String)) {
@@ -54,19 +58,50 @@ final class SandboxOutput {
         }
         Map<String, Object> checked = new LinkedHashMap<>();
         for (Map.Entry<String, Object> form : bundle.entrySet()) {
-            if (!MIME_TYPE.matcher(form.getKey()).matches()) {
+            String mime = form.getKey();
+            if (!mimeType(mime)) {
                 throw new Invalid("a display with a malformed mime type");
             }
             Object value = form.getValue();
             if (value instanceof String text) {
-                checked.put(form.getKey(), wellFormed(text));
-            } else if (form.getKey().equals("application/json")) {
-                checked.put(form.getKey(), value);
+                checked.put(mime, wellFormed(text));
+            } else if (jsonType(mime) && depth(value) < MAX_NESTING) {
+                checked.put(mime, value);
             } else {
-                throw new Invalid("a display whose " + form.getKey() + " is not a string");
+                throw new Invalid("a display whose " + mime + " is not a string");
             }
         }
         return checked;
+    }
+
+    /** How deep a parsed JSON value nests (a scalar: 0); Jackson has refused anything past 1000 already. */
+    private static int depth(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            return 1 + map.values().stream().mapToInt(SandboxOutput::depth).max().orElse(0);
+        }
+        if (value instanceof List<?> list) {
+            return 1 + list.stream().mapToInt(SandboxOutput::depth).max().orElse(0);
+        }
+        return 0;
+    }
+
+    /** Printable ASCII, at most 100 characters, type/subtype with one '/' before any ';' parameters. */
+    static boolean mimeType(String key) {
+        if (key.isEmpty() || key.length() > MIME_TYPE_CHARS || !key.chars().allMatch(c -> c >= 0x20 && c <= 0x7E)) {
+            return false;
+        }
+        int parameters = key.indexOf(';');
+        String type = parameters < 0 ? key : key.substring(0, parameters);
+        int slash = type.indexOf('/');
+        return slash > 0 && slash < type.length() - 1 && type.indexOf('/', slash + 1) < 0;
+    }
+
+    /** application/json, application/vnd.vegalite.v5+json, with or without parameters. */
+    static boolean jsonType(String mime) {
+        int parameters = mime.indexOf(';');
+        String type = (parameters < 0 ? mime : mime.substring(0, parameters)).strip();
+        String subtype = type.substring(type.indexOf('/') + 1);
+        return subtype.equals("json") || subtype.endsWith("+json");
     }
 
     /** The files report: every path by the input rules, sizes as decoded, within the caps. */

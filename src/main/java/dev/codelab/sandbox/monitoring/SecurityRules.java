@@ -57,6 +57,13 @@ final class SecurityRules {
     }
 
     private static String syscall(TraceEvent event, SecurityTally tally) {
+        if (Syscalls.spawning(event.sysno())) {
+            if (event.exit() && event.errno() == Syscalls.EAGAIN) {
+                tally.processLimitHit();
+                return "process limit: " + Syscalls.SPAWNING.get((int) event.sysno());
+            }
+            return null;
+        }
         String name = Syscalls.name(event.sysno());
         if (name == null) {
             return null;

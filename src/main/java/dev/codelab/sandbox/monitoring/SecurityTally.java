@@ -18,6 +18,7 @@ final class SecurityTally {
     private int sensitivePaths;
     private int privilege;
     private final Map<String, Integer> refused = new HashMap<>();
+    private int processLimitHits;
     /** The sandbox's running count of dropped points, as last heard, and as it was when last taken. */
     private long sandboxDropped;
     private long sandboxDroppedTaken;
@@ -47,6 +48,10 @@ final class SecurityTally {
         refused.merge(call, 1, (count, one) -> bump(count));
     }
 
+    synchronized void processLimitHit() {
+        processLimitHits = bump(processLimitHits);
+    }
+
     /** The sandbox's own running count of points it could not send (a u32 that wraps). */
     synchronized void sandboxDropped(long count) {
         if (count >= 0) {
@@ -61,7 +66,7 @@ final class SecurityTally {
     /** The counts since they were last taken, without taking them. */
     synchronized SecurityEvents snapshot() {
         return new SecurityEvents(network, exec, sensitivePaths, privilege, refused,
-                ((sandboxDropped - sandboxDroppedTaken) & 0xFFFF_FFFFL) + malformed);
+                ((sandboxDropped - sandboxDroppedTaken) & 0xFFFF_FFFFL) + malformed, processLimitHits);
     }
 
     /** The counts since they were last taken; they start again from zero. */
@@ -72,6 +77,7 @@ final class SecurityTally {
         sensitivePaths = 0;
         privilege = 0;
         refused.clear();
+        processLimitHits = 0;
         sandboxDroppedTaken = sandboxDropped;
         malformed = 0;
         return seen;

@@ -12,6 +12,7 @@ import java.util.Set;
 final class Syscalls {
 
     static final int EPERM = 1;
+    static final int EAGAIN = 11;
     static final int EACCES = 13;
     static final int AF_UNIX = 1;
 
@@ -25,6 +26,12 @@ final class Syscalls {
             62, "kill", 200, "tkill", 234, "tgkill", 133, "mknod", 259, "mknodat", 160, "setrlimit",
             302, "prlimit64");
 
+    /**
+     * Calls that make a process or thread: refused with EAGAIN, the program met its process limit
+     * (RLIMIT_NPROC). Traced raw, entry and exit; not hot in a data-science run.
+     */
+    static final Map<Integer, String> SPAWNING = Map.of(56, "clone", 57, "fork", 58, "vfork");
+
     /** Of these, the ones gVisor has a schema for; the rest are traced as raw syscall/sysno/N points. */
     static final Set<String> SCHEMA = Set.of("setuid", "setgid", "setresuid", "setresgid", "prlimit64");
 
@@ -34,6 +41,10 @@ final class Syscalls {
     static String name(long sysno) {
         String name = PRIVILEGE.get((int) sysno);
         return name != null ? name : REFUSABLE.get((int) sysno);
+    }
+
+    static boolean spawning(long sysno) {
+        return SPAWNING.containsKey((int) sysno);
     }
 
     static boolean privilege(long sysno) {

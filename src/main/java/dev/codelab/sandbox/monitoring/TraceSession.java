@@ -40,6 +40,10 @@ final class TraceSession {
             }
             points.add(point(exit(sysno, name), WHO));
         });
+        Syscalls.SPAWNING.forEach((sysno, name) -> {
+            points.add(point(enter(sysno, name), WHO));
+            points.add(point(exit(sysno, name), WHO));
+        });
         Map<String, Object> sink = Map.of("name", "remote", "config", Map.of("endpoint", socket.toString()));
         return Map.of("trace_session", Map.of("name", "Default", "points", points, "sinks", List.of(sink)));
     }

@@ -21,14 +21,17 @@ public sealed interface Cgroup permits CgroupV1, CgroupV2 {
      */
     void apply(SandboxLimits limits, int overheadMb) throws IOException;
 
-    /** CPU time since the limits were applied, and the memory peak. */
+    /** Starts the usage figures and the limit evidence from here (a session's next cell). */
+    void mark();
+
+    /** CPU time since the mark, and the memory peak. */
     SandboxUsage usage();
+
+    /** OOM kills and allocations at the memory limit since the mark. */
+    LimitEvidence limitEvidence();
 
     /** Host memory the sandbox holds now. */
     long memoryUsageBytes();
-
-    /** True when the kernel's OOM killer acted in this cgroup. */
-    boolean oomKilled();
 
     /** Kills every process in the cgroup at once; false where the kernel cannot (then runsc must). */
     boolean kill();

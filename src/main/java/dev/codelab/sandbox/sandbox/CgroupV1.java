@@ -16,6 +16,7 @@ final class CgroupV1 implements Cgroup {
     private final Path root;
     private final String relativePath;
     private long cpuBaselineNs;
+    private long oomKillsBaseline;
 
     CgroupV1(Path root, String parent, String name) {
         this.root = root;
@@ -47,8 +48,19 @@ final class CgroupV1 implements Cgroup {
     public void apply(SandboxLimits limits, int overheadMb) throws IOException {
         limitMemory(Cgroup.limitBytes(limits, overheadMb));
         write("cpu", "cpu.cfs_quota_us", Math.max(1000, Math.round(limits.cpus() * CFS_PERIOD_US)));
-        write("memory", "memory.max_usage_in_bytes", 0);
+        mark();
+    }
+
+    @Override
+    public void mark() {
+        try {
+            write("memory", "memory.max_usage_in_bytes", 0);
+            write("memory", "memory.failcnt", 0);
+        } catch (IOException e) {
+            // the sandbox is gone: its figures no longer matter
+        }
         cpuBaselineNs = read("cpuacct", "cpuacct.usage");
+        oomKillsBaseline = Math.max(0, oomKills());
     }
 
     /**
@@ -68,7 +80,7 @@ final class CgroupV1 implements Cgroup {
         }
     }
 
-    /** CPU time since the limits were applied, and the memory peak since then. */
+    /** CPU time since the mark, and the memory peak since then. */
     @Override
     public SandboxUsage usage() {
         return new SandboxUsage((read("cpuacct", "cpuacct.usage") - cpuBaselineNs) / 1_000_000,
@@ -81,13 +93,18 @@ final class CgroupV1 implements Cgroup {
     }
 
     /**
-     * Kernels before 4.13 have no oom_kill count; there, hitting the limit at all (failcnt) is the
-     * best sign there is.
+     * failcnt counts the charges that hit the limit (reset at the mark). Kernels before 4.13 have no
+     * oom_kill count; there, an ended sandbox that hit the limit is the best sign there is.
      */
     @Override
-    public boolean oomKilled() {
-        long kills = CgroupFiles.readKey(dir("memory").resolve("memory.oom_control"), "oom_kill");
-        return kills >= 0 ? kills > 0 : read("memory", "memory.failcnt") > 0;
+    public LimitEvidence limitEvidence() {
+        long kills = oomKills();
+        long hits = read("memory", "memory.failcnt");
+        return new LimitEvidence(kills >= 0 ? Math.max(0, kills - oomKillsBaseline) : hits, hits);
+    }
+
+    private long oomKills() {
+        return CgroupFiles.readKey(dir("memory").resolve("memory.oom_control"), "oom_kill");
     }
 
     /** cgroup v1 has no cgroup.kill. */

@@ -15,6 +15,7 @@ final class CgroupV2 implements Cgroup {
     /** Null where the kernel keeps memory.peak itself (5.19 and later). */
     private final MemoryPeakSampler sampler;
     private long cpuBaselineUsec;
+    private LimitEvidence eventsBaseline = LimitEvidence.NONE;
 
     CgroupV2(Path dir, String specPath, MemoryPeakSampler sampler) {
         this.dir = dir;
@@ -57,7 +58,14 @@ final class CgroupV2 implements Cgroup {
         }
         write("memory.max", limit);
         write("cpu.max", Math.max(1000, Math.round(limits.cpus() * CPU_PERIOD_US)) + " " + CPU_PERIOD_US);
+        mark();
+    }
+
+    /** memory.events only grows: the mark keeps its counts as a baseline. */
+    @Override
+    public void mark() {
         cpuBaselineUsec = Math.max(0, CgroupFiles.readKey(dir.resolve("cpu.stat"), "usage_usec"));
+        eventsBaseline = events();
     }
 
     /**
@@ -77,8 +85,16 @@ final class CgroupV2 implements Cgroup {
     }
 
     @Override
-    public boolean oomKilled() {
-        return CgroupFiles.readKey(dir.resolve("memory.events"), "oom_kill") > 0;
+    public LimitEvidence limitEvidence() {
+        LimitEvidence now = events();
+        return new LimitEvidence(now.oomKills() - eventsBaseline.oomKills(),
+                now.memoryLimitHits() - eventsBaseline.memoryLimitHits());
+    }
+
+    private LimitEvidence events() {
+        Path events = dir.resolve("memory.events");
+        return new LimitEvidence(Math.max(0, CgroupFiles.readKey(events, "oom_kill")),
+                Math.max(0, CgroupFiles.readKey(events, "max")));
     }
 
     /** cgroup.kill (kernel 5.14 and later) SIGKILLs the sentry, gofer and every stub at once. */

@@ -6,18 +6,22 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Reads the supervisor's frames: a type byte, a 4-byte big-endian length, the payload. The
- * sandbox is hostile ground, so the header comes first and alone: the caller decides from the
- * declared length whether the payload is worth reading (a frame past the run's output budget is
- * not). Unknown types and lengths past the largest frame are a protocol error; a frame cut short
- * by the sandbox's end is just the end.
+ * Reads the supervisor's frames (runsc/PROTOCOL.md): a type byte, the cell id (uint32), the payload
+ * length (uint32), the payload. The sandbox is hostile ground, so the header comes first and alone:
+ * the caller decides from the declared length whether the payload is worth reading (a frame past
+ * the cell's output budget is not). Unknown types and lengths past the largest frame are a protocol
+ * error; a frame cut short by the sandbox's end is just the end.
  */
 public final class FrameReader {
 
     public enum Type {
         STDOUT('O'), STDERR('E'), FIGURE('F'), RESULT('R'), DISPLAY('D'), FILES('W'), EXIT('X'), WARMED('K'),
         /** The program's display channel tried to pass the output budget; the payload was not sent. */
-        PAST_BUDGET('T');
+        PAST_BUDGET('T'),
+        /** The cell's code is over: what follows is housekeeping, off the cell's clock. */
+        CELL_OVER('C'),
+        /** The supervisor refused a message of the service's (id 0): logged, nothing else. */
+        REFUSED('P');
 
         private final char code;
 
@@ -35,8 +39,8 @@ public final class FrameReader {
         }
     }
 
-    /** A frame's header: its type and the payload length it declares. */
-    public record Header(Type type, int length) {
+    /** A frame's header: its type, the cell it belongs to (0: none), and the payload length it declares. */
+    public record Header(Type type, long cell, int length) {
     }
 
     /** The sandbox wrote something that is not a frame. */
@@ -65,11 +69,12 @@ public final class FrameReader {
             throw new ProtocolException("unknown frame type " + code);
         }
         try {
+            long cell = Integer.toUnsignedLong(in.readInt());
             int length = in.readInt();
             if (length < 0 || length > maxFrameBytes) {
                 throw new ProtocolException("frame of " + Integer.toUnsignedString(length) + " bytes");
             }
-            return new Header(type, length);
+            return new Header(type, cell, length);
         } catch (EOFException e) {
             return null;
         }

@@ -19,16 +19,16 @@ import java.util.stream.Stream;
 
 /**
  * One gVisor sandbox: a `runsc run` (cold) or `runsc restore` (from a checkpoint) child process
- * whose stdin takes the request and whose stdout carries the runner's frames, inside a cgroup
- * and bundle of its own. Used for one execution, then destroyed.
+ * whose stdin takes the service's messages and whose stdout carries the supervisor's frames
+ * (runsc/PROTOCOL.md), inside a cgroup and bundle of its own. The kernel of one execution or of one
+ * session, then destroyed.
  */
-public final class Sandbox {
+public final class Sandbox implements Kernel {
 
     private static final Logger LOG = Logger.getLogger(Sandbox.class);
     private static final int DIAGNOSTIC_BYTES = 2048;
     private static final long EXIT_GRACE_MS = 1000;
-    private static final byte[] WARM_UP = "{\"warmup\": true}\n".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] INTERRUPT = "{\"interrupt\": true}\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] WARM_UP = "{\"type\":\"warmup\"}".getBytes(StandardCharsets.UTF_8);
 
     private final String id;
     private final Path bundle;
@@ -51,6 +51,7 @@ public final class Sandbox {
         this.watch = watch;
     }
 
+    @Override
     public String id() {
         return id;
     }
@@ -83,23 +84,28 @@ public final class Sandbox {
         frames = new FrameReader(process.getInputStream(), maxFrameBytes);
     }
 
-    public OutputStream input() {
-        return process.getOutputStream();
+    /** One line at a time: a cell's message and an interrupt from the timer never interleave. */
+    @Override
+    public void send(byte[] message) throws IOException {
+        OutputStream stdin = process.getOutputStream();
+        synchronized (stdin) {
+            stdin.write(message);
+            stdin.write('\n');
+            stdin.flush();
+        }
     }
 
-    /** Asks the supervisor for a KeyboardInterrupt in the running cell; false if it cannot be told. */
-    public boolean interrupt() {
+    @Override
+    public boolean interrupt(long cell) {
         try {
-            synchronized (process) {
-                process.getOutputStream().write(INTERRUPT);
-                process.getOutputStream().flush();
-            }
+            send(("{\"type\":\"interrupt\",\"id\":" + cell + "}").getBytes(StandardCharsets.UTF_8));
             return true;
         } catch (IOException e) {
             return false;
         }
     }
 
+    @Override
     public FrameReader frames() {
         return frames;
     }
@@ -108,6 +114,7 @@ public final class Sandbox {
         return process.getErrorStream();
     }
 
+    @Override
     public boolean isAlive() {
         return process != null && process.isAlive();
     }
@@ -119,10 +126,10 @@ public final class Sandbox {
     boolean warmUp(long timeoutMs) throws InterruptedException {
         CompletableFuture<Boolean> warmed = CompletableFuture.supplyAsync(() -> {
             try {
-                process.getOutputStream().write(WARM_UP);
-                process.getOutputStream().flush();
+                send(WARM_UP);
                 FrameReader.Header header = frames.next();
-                return header != null && header.type() == FrameReader.Type.WARMED && header.length() == 0;
+                return header != null && header.type() == FrameReader.Type.WARMED && header.cell() == 0
+                        && header.length() == 0;
             } catch (IOException e) {
                 return false;
             }
@@ -150,6 +157,7 @@ public final class Sandbox {
      * Kills every process of the sandbox (SIGKILL, so a program cannot ignore it): through its
      * cgroup where the kernel can (cgroup v2), else through runsc. Idempotent.
      */
+    @Override
     public void kill() {
         if (process == null || !process.isAlive() || !killed.compareAndSet(false, true)) {
             return;
@@ -159,8 +167,13 @@ public final class Sandbox {
         }
     }
 
-    /** Waits for runsc to return; its exit code is the runner's, or 128+signal. */
-    public int awaitExit(long timeoutMs) throws InterruptedException {
+    @Override
+    public void awaitExit(long timeoutMs) throws InterruptedException {
+        exitCode(timeoutMs);
+    }
+
+    /** Waits for runsc to return; its exit code is the runner's, or 128+signal (-1: still running). */
+    int exitCode(long timeoutMs) throws InterruptedException {
         if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
             kill();
             process.waitFor(5, TimeUnit.SECONDS);
@@ -168,12 +181,19 @@ public final class Sandbox {
         return process.isAlive() ? -1 : process.exitValue();
     }
 
+    @Override
+    public void markUsage() {
+        cgroup.mark();
+    }
+
+    @Override
     public SandboxUsage usage() {
         return cgroup.usage();
     }
 
-    public boolean oomKilled() {
-        return cgroup.oomKilled();
+    @Override
+    public LimitEvidence limitEvidence() {
+        return cgroup.limitEvidence();
     }
 
     /**
@@ -182,6 +202,7 @@ public final class Sandbox {
      * the supervisor has reported the run's end: gVisor writes each event before the call it
      * describes returns.
      */
+    @Override
     public SecurityEvents takeSecurityEvents() {
         return watch.take(id);
     }

@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * Starts sandboxes three ways: cold (`runsc run`), as a checkpoint image of a runner that has
@@ -68,7 +69,7 @@ public class Sandboxes {
 
     /** A cold sandbox for one run, with the run's limits; hand it back to {@link #release}. */
     public Sandbox start(String executionId, SandboxImage image, SandboxLimits limits) throws IOException {
-        Sandbox sandbox = create("codelab-" + executionId, limits);
+        Sandbox sandbox = create("codelab-" + executionId, limits, PREPARING_MEMORY_BYTES);
         return launch(sandbox, image, limits, runsc.run(sandbox.id(), sandbox.bundle(), watch(sandbox)), false, false);
     }
 
@@ -79,14 +80,14 @@ public class Sandboxes {
      */
     public void checkpoint(SandboxImage warmImage, SandboxLimits shape, Path imageDir, long timeoutMs)
             throws IOException, InterruptedException {
-        Sandbox golden = create("codelab-golden-" + UUID.randomUUID(), null);
+        Sandbox golden = create("codelab-golden-" + UUID.randomUUID(), null, PREPARING_MEMORY_BYTES);
         try {
             launch(golden, warmImage, shape, runsc.run(golden.id(), golden.bundle(), List.of()), false, true);
             awaitReadyMarker(golden, timeoutMs);
             Sandbox.deleteTree(imageDir);
             Files.createDirectories(imageDir);
             String out = Sandbox.output(runsc.checkpoint(golden.id(), imageDir));
-            if (golden.awaitExit(10_000) != 0 || !Files.exists(imageDir.resolve("checkpoint.img"))) {
+            if (golden.exitCode(10_000) != 0 || !Files.exists(imageDir.resolve("checkpoint.img"))) {
                 throw new IOException("runsc checkpoint failed: " + out.strip());
             }
         } finally {
@@ -100,7 +101,13 @@ public class Sandboxes {
      */
     public Sandbox restore(SandboxImage warmImage, SandboxLimits shape, Path imageDir)
             throws IOException, InterruptedException {
-        Sandbox sandbox = create("codelab-warm-" + UUID.randomUUID(), null);
+        return restore(warmImage, shape, imageDir, PREPARING_MEMORY_BYTES);
+    }
+
+    /** As above, in a cgroup that holds at most {@code memoryBytes} while restoring and warming up. */
+    private Sandbox restore(SandboxImage warmImage, SandboxLimits shape, Path imageDir, long memoryBytes)
+            throws IOException, InterruptedException {
+        Sandbox sandbox = create("codelab-warm-" + UUID.randomUUID(), null, memoryBytes);
         launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir, watch(sandbox)),
                 true, false);
         boolean warmed;
@@ -140,14 +147,28 @@ public class Sandboxes {
     }
 
     /**
-     * A new sandbox restored from a hibernated one's image, which is then deleted. It is watched
+     * A new sandbox restored from a hibernated one's image, with the session's own limits from its
+     * first step (a restore of a session that held most of its memory needs all of it); the image
+     * is deleted once the restore worked, and kept when it did not, for another try. It is watched
      * afresh, like every restored sandbox: no trace session survives a checkpoint.
      */
-    public Sandbox resume(Hibernated hibernated) throws IOException, InterruptedException {
-        try {
-            return restore(hibernated.shape().image(), hibernated.shape().limits(), hibernated.imageDir());
-        } finally {
-            Sandbox.deleteTree(hibernated.imageDir());
+    public Sandbox resume(Hibernated hibernated, SandboxLimits limits) throws IOException, InterruptedException {
+        Sandbox restored = restore(hibernated.shape().image(), hibernated.shape().limits(), hibernated.imageDir(),
+                Cgroup.limitBytes(limits, config.sentryOverheadMb()));
+        if (!restored.applyLimits(limits, config.sentryOverheadMb())) {
+            release(restored);
+            throw new IOException("the restored sandbox cannot take the session's limits");
+        }
+        Sandbox.deleteTree(hibernated.imageDir());
+        return restored;
+    }
+
+    /** The bytes a checkpoint image takes on disk. */
+    public long imageBytes(Path imageDir) {
+        try (Stream<Path> files = Files.walk(imageDir)) {
+            return files.filter(Files::isRegularFile).mapToLong(path -> path.toFile().length()).sum();
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -203,13 +224,16 @@ public class Sandboxes {
         }
     }
 
-    /** A sandbox object with its cgroup made; {@code limits} null means prepared, limits come later. */
-    private Sandbox create(String id, SandboxLimits limits) throws IOException {
+    /**
+     * A sandbox object with its cgroup made; {@code limits} null means prepared (at most
+     * {@code preparingBytes} of memory, no CPU quota), limits come later.
+     */
+    private Sandbox create(String id, SandboxLimits limits, long preparingBytes) throws IOException {
         Cgroup cgroup = cgroups.sandbox(id);
         Sandbox sandbox = new Sandbox(id, bundles.resolve(id), cgroup, runsc, config.maxFrameBytes(), watch);
         live.put(id, sandbox);
         try {
-            cgroup.create(limits, PREPARING_MEMORY_BYTES, config.sentryOverheadMb(), config.hostPidsLimit());
+            cgroup.create(limits, preparingBytes, config.sentryOverheadMb(), config.hostPidsLimit());
         } catch (IOException | RuntimeException e) {
             release(sandbox);
             throw e;

@@ -15,9 +15,11 @@ import java.util.TreeMap;
  * @param privilege       calls that try to change identity or capabilities (setuid family, setgroups, capset)
  * @param refusedSyscalls calls the sandbox's kernel refused (EPERM, EACCES), by name and errno: {@code "kill:EPERM"}
  * @param droppedEvents   events not counted: gVisor dropped them (the listener was behind) or they were malformed
+ * @param processLimitHits {@code clone}, {@code fork} or {@code vfork} refused with EAGAIN: the program
+ *                        met its process limit. The host's evidence for {@code process_limit}, not a probe.
  */
 public record SecurityEvents(int network, int exec, int sensitivePaths, int privilege,
-                             Map<String, Integer> refusedSyscalls, long droppedEvents) {
+                             Map<String, Integer> refusedSyscalls, long droppedEvents, int processLimitHits) {
 
     public SecurityEvents {
         refusedSyscalls = Collections.unmodifiableMap(new TreeMap<>(refusedSyscalls));

@@ -2,42 +2,46 @@ package dev.codelab.sandbox.session;
 
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
-import dev.codelab.sandbox.execution.SessionSeat;
+import dev.codelab.sandbox.execution.KernelEnd;
 import dev.codelab.sandbox.sandbox.Hibernated;
+import dev.codelab.sandbox.sandbox.Kernel;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.StartMode;
+import dev.codelab.sandbox.session.SessionMachine.Claim;
+import dev.codelab.sandbox.session.SessionMachine.Phase;
+import dev.codelab.sandbox.session.SessionMachine.Teardown;
 import dev.codelab.sandbox.tenant.Tenant;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
- * One session: its sandbox (or its hibernated image), its limits, its clock, and whether a cell
- * runs. All state changes go through this object's lock.
+ * One session: its {@link SessionMachine}, and what it holds in each phase (a live sandbox, or an
+ * image on disk; the memory admission lent it), its clock and its cells. Every change goes through
+ * this object's lock; what ending it leaves to tear down goes to {@code onEnd}, outside the lock.
  */
-final class Session implements SessionSeat {
+final class Session {
 
     private final String id;
     private final SessionSpec spec;
     private final Instant createdAt;
     private final Instant endOfLife;
-    private final Consumer<Session> onEnd;
-    private SessionState state = SessionState.ACTIVE;
+    private final BiConsumer<Session, Teardown> onEnd;
+    private final SessionMachine machine = new SessionMachine();
     private Sandbox sandbox;
     private StartMode startMode;
     private Hibernated hibernated;
+    private Runnable memoryHeld;
     private Instant lastUsedAt;
     private int cells;
-    private boolean busy;
-    private long turn;
-    private Runnable memoryHeld;
+    private long lastCell;
 
-    Session(String id, SessionSpec spec, Sandbox sandbox, StartMode startMode, Duration maxLifetime, Consumer<Session> onEnd) {
+    Session(String id, SessionSpec spec, Sandbox sandbox, StartMode startMode, Duration maxLifetime,
+            BiConsumer<Session, Teardown> onEnd) {
         this.id = id;
         this.spec = spec;
         this.sandbox = sandbox;
@@ -52,41 +56,56 @@ final class Session implements SessionSeat {
         return id;
     }
 
-    @Override
-    public String sessionId() {
-        return id;
-    }
-
     SessionSpec spec() {
         return spec;
     }
 
     synchronized boolean belongsTo(Tenant tenant) {
-        return state != SessionState.ENDED && spec.tenant().name().equals(tenant.name());
+        return spec.tenant().name().equals(tenant.name());
     }
 
     synchronized SessionView view() {
-        return new SessionView(id, spec.runtime().language(), state, spec.limits(), createdAt, lastUsedAt, expiresAt(), cells);
+        return new SessionView(id, spec.runtime().language(), state(), spec.limits(), createdAt, lastUsedAt, expiresAt(),
+                cells, machine.endReason());
     }
 
-    /**
-     * A turn (a cell, or a hibernation), if none is under way: its number, which the caller must
-     * {@link #free(long)}.
-     */
-    synchronized OptionalLong claim() {
-        if (busy || state == SessionState.ENDED) {
-            return OptionalLong.empty();
-        }
-        busy = true;
-        return OptionalLong.of(++turn);
+    /** The session as a cell's answer shows it. */
+    synchronized ExecutionResult.SessionRef ref() {
+        EndReason reason = machine.endReason();
+        return new ExecutionResult.SessionRef(id, state().value(), reason == null ? null : reason.value());
     }
 
-    /** Ends that turn if it is still the current one: a late end never frees a later turn. */
-    synchronized void free(long turn) {
-        if (busy && turn == this.turn) {
-            busy = false;
-            lastUsedAt = Instant.now();
+    synchronized SessionState state() {
+        return switch (machine.phase()) {
+            case HIBERNATED -> SessionState.HIBERNATED;
+            case ENDED -> SessionState.ENDED;
+            default -> SessionState.ACTIVE;
+        };
+    }
+
+    synchronized Phase phase() {
+        return machine.phase();
+    }
+
+    synchronized EndReason endReason() {
+        return machine.endReason();
+    }
+
+    /** A cell arrives: what the caller must do, and the turn it took ({@link #turn()}). */
+    synchronized Claim claimCell() {
+        return machine.claimCell();
+    }
+
+    synchronized long turn() {
+        return machine.turn();
+    }
+
+    /** Waits (on a worker thread) for the checkpoint under way, then says how the claimed cell goes on. */
+    synchronized Claim awaitCheckpoint(long turn) throws InterruptedException {
+        while (machine.hibernating()) {
+            wait();
         }
+        return machine.resumeAfterCheckpoint(turn);
     }
 
     /** The plan of a cell: the session's limits with the cell's time and output; the session's files go with the first. */
@@ -99,95 +118,153 @@ final class Session implements SessionSeat {
                         cell.limits().outputBytes(), limits.diskMb()));
     }
 
-    @Override
-    public synchronized Sandbox sandbox() {
+    public synchronized Kernel kernel() {
         return sandbox;
     }
 
-    @Override
     public synchronized StartMode startMode() {
         return startMode;
     }
 
-    @Override
-    public void cellEnded(ExecutionResult result, boolean sandboxLives) {
+    public synchronized long nextCell() {
+        return ++lastCell;
+    }
+
+    /** Before the answer leaves: a notebook sends the next cell the moment it has it. */
+    public ExecutionResult.SessionRef cellEnded(ExecutionResult result, KernelEnd end) {
+        Teardown teardown;
         synchronized (this) {
             cells++;
             lastUsedAt = Instant.now();
-            free(turn); // before its answer leaves: a notebook sends the next cell the moment it has it
+            teardown = machine.cellEnded(machine.turn(), end == null ? null : EndReason.of(end));
         }
-        if (!sandboxLives) {
-            end();
+        if (teardown != Teardown.NONE) {
+            onEnd.accept(this, teardown);
+        }
+        return ref();
+    }
+
+    /** The turn's cell failed before it could end: the kernel's state is unknown, so the session ends. */
+    void cellAborted(long turn) {
+        Teardown teardown;
+        synchronized (this) {
+            teardown = machine.cellAborted(turn);
+        }
+        if (teardown != Teardown.NONE) {
+            onEnd.accept(this, teardown);
         }
     }
 
     synchronized boolean idleFor(Duration duration, Instant now) {
-        return !busy && state == SessionState.ACTIVE && lastUsedAt.plus(duration).isBefore(now);
+        return machine.phase() == Phase.IDLE && machine.resting() && lastUsedAt.plus(duration).isBefore(now);
     }
 
-    synchronized boolean expired(Instant now) {
-        return !busy && state != SessionState.ENDED && expiresAt().isBefore(now);
-    }
-
-    synchronized Hibernated hibernated() {
-        return hibernated;
+    /** Why it should end now, if it should: idle too long, or too old. Never while a cell has the turn. */
+    synchronized EndReason expiry(Instant now) {
+        if (!machine.resting()) {
+            return null;
+        }
+        if (endOfLife.isBefore(now)) {
+            return EndReason.LIFETIME;
+        }
+        return lastUsedAt.plus(spec.idleTimeout()).isBefore(now) ? EndReason.IDLE_TIMEOUT : null;
     }
 
     synchronized Instant lastUsedAt() {
         return lastUsedAt;
     }
 
-    /** The sandbox goes to disk: the session holds no sandbox until its next cell. */
-    synchronized Sandbox hibernating() {
-        Sandbox current = sandbox;
-        sandbox = null;
-        return current;
+    /** The live sandbox goes to disk; null when the session is not idle any more. */
+    synchronized Sandbox startHibernating() {
+        return machine.startHibernating() ? sandbox : null;
     }
 
-    synchronized void hibernatedAs(Hibernated image) {
-        hibernated = image;
-        state = SessionState.HIBERNATED;
+    /** The checkpoint worked: the session holds its image, and neither sandbox nor memory. False if it ended meanwhile. */
+    boolean hibernatedAs(Hibernated image) {
+        synchronized (this) {
+            sandbox = null;
+            notifyAll();
+            if (machine.phase() != Phase.HIBERNATING) {
+                return false;
+            }
+            machine.hibernated();
+            hibernated = image;
+        }
+        releaseMemory(); // a hibernated session holds disk, not memory
+        return true;
     }
 
-    /** The admission hold of an active session's memory; given back at hibernation and at the end. */
+    /** The image would not fit the disk: the session stays live. */
+    synchronized void hibernationDeclined() {
+        machine.hibernationDeclined();
+        notifyAll();
+    }
+
+    synchronized Hibernated hibernated() {
+        return hibernated;
+    }
+
+    /** The admission hold of a live session's memory; given back at hibernation and at the end. */
     synchronized void holding(Runnable release) {
         memoryHeld = release;
     }
 
-    synchronized void releaseMemory() {
-        if (memoryHeld != null) {
-            memoryHeld.run();
-            memoryHeld = null;
+    /** The restore worked; false (and the caller releases it) if the session ended meanwhile. */
+    synchronized boolean resumedAs(Sandbox restored, long turn) {
+        if (machine.phase() != Phase.RESUMING) {
+            return false;
         }
-    }
-
-    synchronized void resumedAs(Sandbox restored) {
+        machine.resumed(turn);
         sandbox = restored;
         startMode = StartMode.RESTORED;
         hibernated = null;
-        state = SessionState.ACTIVE;
+        return true;
     }
 
-    synchronized SessionState state() {
-        return state;
-    }
-
-    /** Ends the session once; its sandbox and image go with it (through onEnd). */
-    void end() {
+    /** The restore failed: the image is kept for another try, and the memory given back. */
+    void resumeFailed(long turn) {
         synchronized (this) {
-            if (state == SessionState.ENDED) {
-                return;
-            }
-            state = SessionState.ENDED;
+            machine.resumeFailed(turn);
         }
-        onEnd.accept(this);
+        releaseMemory();
     }
 
-    /** The sandbox, for whoever tears it down after the end. */
+    /** Ends the session once, for this reason; what it held is torn down through onEnd. */
+    void end(EndReason reason) {
+        Teardown teardown;
+        synchronized (this) {
+            teardown = machine.end(reason);
+            notifyAll();
+        }
+        if (teardown != Teardown.NONE) {
+            onEnd.accept(this, teardown);
+        }
+    }
+
+    /** An ended session's live sandbox, taken by whoever tears it down (once). */
     synchronized Sandbox takeSandbox() {
-        Sandbox current = sandbox;
+        Sandbox taken = sandbox;
         sandbox = null;
-        return current;
+        return taken;
+    }
+
+    /** An ended session's image, taken by whoever deletes it (once). */
+    synchronized Hibernated takeImage() {
+        Hibernated taken = hibernated;
+        hibernated = null;
+        return taken;
+    }
+
+    /** The memory an ended session held, given back (once). */
+    void releaseMemory() {
+        Runnable memory;
+        synchronized (this) {
+            memory = memoryHeld;
+            memoryHeld = null;
+        }
+        if (memory != null) {
+            memory.run();
+        }
     }
 
     private Instant expiresAt() {

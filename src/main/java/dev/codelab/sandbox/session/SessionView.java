@@ -1,12 +1,16 @@
 package dev.codelab.sandbox.session;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.time.Instant;
 
 /** A session as GET /v1/sessions/{id} shows it; `limits` apply to the whole session, timeoutMs to each cell. */
 @RegisterForReflection
 public record SessionView(String id, String language, SessionState state, SandboxLimits limits, Instant createdAt,
-                          Instant lastUsedAt, Instant expiresAt, int cells) {
+                          Instant lastUsedAt, Instant expiresAt, int cells,
+                          @Schema(description = "when state is ended: why (deleted, idle_timeout, memory_limit, ...)")
+                          @JsonInclude(JsonInclude.Include.NON_NULL) EndReason endReason) {
 }

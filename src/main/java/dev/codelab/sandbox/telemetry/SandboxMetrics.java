@@ -49,7 +49,9 @@ public class SandboxMetrics implements PoolMetrics {
 
     @Override
     public void poolSize(String language, Supplier<Number> size) {
-        registry.gauge("codelab_pool_ready_sandboxes", java.util.List.of(io.micrometer.core.instrument.Tag.of("language", language)),
-                size, supplier -> supplier.get().doubleValue());
+        // Gauge.builder with a supplier holds it strongly: registry.gauge(..., obj, fn) holds obj weakly,
+        // and a lambda nothing else references is collected, leaving the gauge at NaN.
+        io.micrometer.core.instrument.Gauge.builder("codelab_pool_ready_sandboxes", size)
+                .tag("language", language).description("Restored sandboxes waiting in the pool").register(registry);
     }
 }

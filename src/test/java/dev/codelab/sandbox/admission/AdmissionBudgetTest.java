@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Admission against a memory budget, without Quarkus or sandboxes: permits are granted, queued or
- * refused by what the runs hold. Queue waits are an hour, so no timer fires during a test.
+ * The one admission gate, without Quarkus or sandboxes: permits are granted, queued or refused by
+ * what runs, sessions and cells hold (slots, memory, answer room). Queue waits are an hour, so no
+ * timer fires during a test.
  */
 class AdmissionBudgetTest {
 
@@ -37,14 +38,21 @@ class AdmissionBudgetTest {
     }
 
     private static Admission admission(int maxRunning, int maxQueued, int budgetMb) {
+        return admission(maxRunning, maxQueued, budgetMb, 1 << 30, new AbuseMonitor(AbuseRules.DEFAULT));
+    }
+
+    private static Admission admission(int maxRunning, int maxQueued, int budgetMb, long answerBytes, AbuseMonitor abuse) {
         return new Admission(new Admission.Bounds(maxRunning, maxQueued, NO_TIMEOUT),
-                MemoryBudget.configured(budgetMb, 96), new RateLimiter(), new AbuseMonitor(AbuseRules.DEFAULT));
+                MemoryBudget.configured(budgetMb, 96), answerBytes, new RateLimiter(), abuse);
     }
 
     private static Request admit(Admission admission, Tenant tenant, int memoryMb) {
+        return admit(admission, Ticket.run(tenant, memoryMb, MIB));
+    }
+
+    private static Request admit(Admission admission, Ticket ticket) {
         CompletableFuture<Permit> permit = new CompletableFuture<>();
-        Cancellable leave = admission.admit(tenant, memoryMb).subscribe().with(permit::complete,
-                permit::completeExceptionally);
+        Cancellable leave = admission.admit(ticket).subscribe().with(permit::complete, permit::completeExceptionally);
         return new Request(permit, leave);
     }
 
@@ -62,7 +70,7 @@ class AdmissionBudgetTest {
         AdmissionRejectedException full = assertThrows(AdmissionRejectedException.class,
                 () -> admit(admission, TENANT, 2048));
         assertEquals(AdmissionRejectedException.Reason.CAPACITY, full.reason());
-        assertTrue(full.getMessage().contains("2 executions running, holding 4288 of 4400 MiB, and 1 waiting"),
+        assertTrue(full.getMessage().contains("2 executions running, sandboxes holding 4288 of 4400 MiB, and 1 waiting"),
                 full.getMessage());
 
         first.release();
@@ -117,5 +125,91 @@ class AdmissionBudgetTest {
         AdmissionRejectedException over = assertThrows(AdmissionRejectedException.class,
                 () -> admit(admission, capped, 256));
         assertEquals("this API key may run 2 executions at once", over.getMessage());
+    }
+
+    @Test
+    void idleSessionsHoldMemoryButNoExecutionSlot() {
+        Admission admission = admission(2, 4, 100_000);
+        for (int i = 0; i < 4; i++) {
+            assertTrue(admit(admission, Ticket.session(TENANT, 256)).granted());
+        }
+        assertEquals(0, admission.running(), "four idle sessions leave every slot free");
+        assertTrue(admit(admission, TENANT, 256).granted());
+        assertTrue(admit(admission, Ticket.cell(TENANT, MIB)).granted());
+        assertFalse(admit(admission, TENANT, 256).granted(), "a run and a cell fill the two slots");
+        assertEquals(4 * (256 + 96) * MIB + (256 + 96) * MIB, admission.reservedBytes(),
+                "a cell holds no memory of its own: its session does");
+    }
+
+    @Test
+    void aKeysConcurrencyCountsRunsAndCellsNotSessions() {
+        Admission admission = admission(8, 4, 100_000);
+        Tenant one = new Tenant("one", new KeyPolicy(1, null, null));
+        admit(admission, Ticket.session(one, 256));
+        Request cell = admit(admission, Ticket.cell(one, MIB));
+        assertTrue(cell.granted(), "an open session does not use up maxConcurrent 1");
+        assertThrows(AdmissionRejectedException.class, () -> admit(admission, one, 256));
+        cell.release();
+        assertTrue(admit(admission, one, 256).granted());
+    }
+
+    @Test
+    void cellsAndSessionsCountTowardTheRateButResumesDoNot() {
+        Admission admission = admission(8, 4, 100_000);
+        Tenant five = new Tenant("five", new KeyPolicy(null, 3, null));
+        admit(admission, Ticket.session(five, 256));
+        admit(admission, Ticket.cell(five, MIB));
+        admit(admission, Ticket.cell(five, MIB));
+        AdmissionRejectedException rate = assertThrows(AdmissionRejectedException.class,
+                () -> admit(admission, Ticket.cell(five, MIB)));
+        assertEquals(AdmissionRejectedException.Reason.RATE, rate.reason());
+        assertTrue(admit(admission, Ticket.resume(five, 256)).granted(), "its cell was counted already");
+    }
+
+    @Test
+    void aThrottledKeyRunsNoCellEither() {
+        AbuseMonitor abuse = new AbuseMonitor(new AbuseRules(1, 1, Duration.ofMinutes(5), Duration.ofMinutes(5)));
+        Admission admission = admission(8, 4, 100_000, 1 << 30, abuse);
+        abuse.onFinished(AnonymousTenantTest.finished(TENANT, dev.codelab.sandbox.execution.ExecutionStatus.TIMEOUT));
+        assertEquals(AdmissionRejectedException.Reason.ABUSE, assertThrows(AdmissionRejectedException.class,
+                () -> admit(admission, Ticket.cell(TENANT, MIB))).reason());
+    }
+
+    @Test
+    void answersNotYetWrittenShareOneBudgetAndWaitForRoom() {
+        Admission admission = admission(8, 4, 100_000, 100 * MIB, new AbuseMonitor(AbuseRules.DEFAULT));
+        Request first = admit(admission, Ticket.run(TENANT, 256, 60 * MIB));
+        Request second = admit(admission, Ticket.run(TENANT, 256, 60 * MIB));
+        assertTrue(first.granted());
+        assertFalse(second.permit().isDone(), "two answers of 60 MiB do not fit 100 MiB: the second waits");
+        assertEquals(60 * MIB, admission.reservedAnswerBytes());
+        first.release();
+        assertTrue(second.granted());
+        assertThrows(IllegalArgumentException.class, () -> admit(admission, Ticket.cell(TENANT, 101 * MIB)));
+    }
+
+    @Test
+    void everyReservationReturnsToZero() {
+        Admission admission = admission(2, 8, 4400);
+        java.util.List<Request> requests = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            requests.add(admit(admission, i % 3 == 0 ? Ticket.session(TENANT, 512) : i % 3 == 1
+                    ? Ticket.cell(TENANT, 2 * MIB) : Ticket.run(TENANT, 1024, 3 * MIB)));
+        }
+        requests.get(5).leave().cancel(); // a client that left the queue
+        for (Request request : requests) {
+            if (request.granted()) {
+                request.release();
+            }
+        }
+        for (Request request : requests) {
+            if (request.granted()) {
+                request.release(); // granted after another's release; a second release is a no-op
+            }
+        }
+        assertEquals(0, admission.running());
+        assertEquals(0, admission.reservedBytes());
+        assertEquals(0, admission.reservedAnswerBytes());
+        assertEquals(0, admission.queued());
     }
 }

@@ -50,8 +50,8 @@ class AnonymousTenantTest {
     @Test
     void runsThatKeepProbingTheirSandboxThrottleIt() {
         AbuseMonitor abuse = new AbuseMonitor(new AbuseRules(10, 2, Duration.ofMinutes(5), Duration.ofMinutes(5)));
-        SecurityEvents quiet = new SecurityEvents(0, 0, 0, 0, Map.of(), 3);
-        SecurityEvents probing = new SecurityEvents(1, 0, 0, 0, Map.of("kill:EPERM", 1), 0);
+        SecurityEvents quiet = new SecurityEvents(0, 0, 0, 0, Map.of(), 3, 0);
+        SecurityEvents probing = new SecurityEvents(1, 0, 0, 0, Map.of("kill:EPERM", 1), 0, 0);
         for (int i = 0; i < 5; i++) {
             abuse.onFinished(finished(ExecutionStatus.OK, quiet)); // dropped events alone are no probe
             abuse.onFinished(finished(ExecutionStatus.OK, null)); // nor is a run nobody watched
@@ -72,7 +72,15 @@ class AnonymousTenantTest {
     }
 
     private static ExecutionFinished finished(ExecutionStatus status, SecurityEvents seen) {
-        ExecutionPlan plan = new ExecutionPlan(ANONYMOUS, null, "", "", List.of(), Map.of(), null);
+        return finished(ANONYMOUS, status, seen);
+    }
+
+    static ExecutionFinished finished(Tenant tenant, ExecutionStatus status) {
+        return finished(tenant, status, null);
+    }
+
+    private static ExecutionFinished finished(Tenant tenant, ExecutionStatus status, SecurityEvents seen) {
+        ExecutionPlan plan = new ExecutionPlan(tenant, null, "", "", List.of(), Map.of(), null);
         ExecutionResult result = new ExecutionResult("run", "python", status, null, "SIGKILL", "", "", false, null,
                 List.of(), List.of(), List.of(), List.of(), null, null, null, null);
         return new ExecutionFinished(plan, result, seen);

@@ -6,6 +6,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A pod-sized memory budget over real HTTP and real sandboxes: what does not fit waits or gets 429. */
 @QuarkusTest
+@Tag("sandbox")
 @TestProfile(SmallPod.class)
 class MemoryAdmissionTest extends RealSandboxTest {
 
@@ -56,14 +57,11 @@ class MemoryAdmissionTest extends RealSandboxTest {
                 Api.sleep(50);
             }
         });
-        List<CompletableFuture<Response>> burst = IntStream.range(0, 8)
-                .mapToObj(i -> CompletableFuture.supplyAsync(() -> post(Api.request(HOLD_MEMORY,
-                        "limits", Api.limits("memoryMb", 2048)))))
-                .toList();
+        List<Response> burst = Api.concurrently(8, i -> post(Api.request(HOLD_MEMORY,
+                "limits", Api.limits("memoryMb", 2048))));
         int ok = 0;
         int rejected = 0;
-        for (CompletableFuture<Response> pending : burst) {
-            Response response = pending.join();
+        for (Response response : burst) {
             if (response.statusCode() == 200) {
                 ok++;
                 response.then().body("status", is("ok")).body("stdout", is("512\n"));

@@ -25,6 +25,9 @@ public class Multitenant implements QuarkusTestProfile {
     public static final String ABUSER_KEY = "key-abuser-0123456789";
     public static final String PROBER_KEY = "key-prober-0123456789";
     public static final String LATE_KEY = "key-added-later-0123456789";
+    /** SessionKeysTest's own: a rate of 3 a minute, and a key its cells get throttled. */
+    public static final String CELLS_RATED_KEY = "key-cells-rated-0123456789";
+    public static final String CELLS_ABUSER_KEY = "key-cells-abuser-0123456789";
 
     @Override
     public Map<String, String> getConfigOverrides() {
@@ -45,9 +48,12 @@ public class Multitenant implements QuarkusTestProfile {
                   {"tenant": "rated", "sha256": "%s", "perMinute": 3},
                   {"tenant": "small", "sha256": "%s", "maxConcurrent": 1, "maxLimits": {"memoryMb": 128, "timeoutMs": 5000}},
                   {"tenant": "abuser", "sha256": "%s"},
-                  {"tenant": "prober", "sha256": "%s"}%s
+                  {"tenant": "prober", "sha256": "%s"},
+                  {"tenant": "cells-rated", "sha256": "%s", "perMinute": 3},
+                  {"tenant": "cells-abuser", "sha256": "%s"}%s
                 ]}
                 """.formatted(sha256(OPEN_KEY), sha256(RATED_KEY), sha256(SMALL_KEY), sha256(ABUSER_KEY), sha256(PROBER_KEY),
+                sha256(CELLS_RATED_KEY), sha256(CELLS_ABUSER_KEY),
                 withLateKey ? ",\n  {\"tenant\": \"late\", \"sha256\": \"" + sha256(LATE_KEY) + "\"}" : "");
         try {
             Files.createDirectories(KEYS_FILE.getParent());

@@ -5,6 +5,7 @@ import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
@@ -16,6 +17,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 /** Every bad request gets problem+json naming the field and what is allowed, and nothing leaks. */
 @QuarkusTest
+@Tag("sandbox")
 class ErrorResponsesTest {
 
     @ParameterizedTest(name = "{0}")

@@ -3,6 +3,7 @@ package dev.codelab.sandbox.api;
 import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
+@Tag("sandbox")
 class ExecutionResourceTest extends RealSandboxTest {
 
     @Test
@@ -55,7 +57,8 @@ class ExecutionResourceTest extends RealSandboxTest {
         String stderr = run.getString("stderr");
         assertTrue(stderr.contains("ValueError: bad value"), stderr);
         assertTrue(stderr.contains("File \"<cell>\", line 3"), stderr);
-        assertFalse(stderr.contains("codelab_runner"), "the runner's own frames are hidden: " + stderr);
+        assertFalse(stderr.contains("/opt/codelab"), "the runner's own frames are hidden: " + stderr);
+        assertEquals(2, stderr.split("File \"", -1).length - 1, "the cell's two frames, nothing else: " + stderr);
     }
 
     @Test

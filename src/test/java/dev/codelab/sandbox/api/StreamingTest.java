@@ -6,6 +6,7 @@ import dev.codelab.sandbox.Api;
 import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** SSE and NDJSON deliver events while the program runs, and a disconnect ends the sandbox. */
 @QuarkusTest
+@Tag("sandbox")
 class StreamingTest extends RealSandboxTest {
 
     private static final String TICKER = """

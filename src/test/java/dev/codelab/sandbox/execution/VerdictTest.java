@@ -1,19 +1,33 @@
 package dev.codelab.sandbox.execution;
 
+import dev.codelab.sandbox.sandbox.LimitEvidence;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** The status comes from the service's facts; the program's word can only name why it failed. */
+/**
+ * The status comes from the service's facts; the program's word can only name why it failed, and
+ * only with the host's evidence (row 11 of issue 18: a raised MemoryError or BlockingIOError is no
+ * limit by itself).
+ */
 class VerdictTest {
 
-    private static Verdict exited(Integer exitCode, Integer signal, String limit, boolean oom, boolean pressure) {
-        return Verdict.of(new Verdict.Facts(RunEnding.EXITED, oom, pressure, new ExitReport(exitCode, signal, limit, null, true)));
+    private static final LimitEvidence NONE = LimitEvidence.NONE;
+    private static final LimitEvidence LIMIT_HIT = new LimitEvidence(0, 3);
+    private static final LimitEvidence OOM_KILL = new LimitEvidence(1, 3);
+
+    private static Verdict exited(Integer exitCode, Integer signal, String limit, LimitEvidence memory, boolean forkRefused) {
+        return Verdict.of(new Verdict.Facts(RunEnding.EXITED, memory, forkRefused,
+                new ExitReport(exitCode, signal, limit, null, true)));
+    }
+
+    private static Verdict exited(Integer exitCode, Integer signal, String limit, boolean oom, boolean limitHit) {
+        return exited(exitCode, signal, limit, oom ? OOM_KILL : limitHit ? LIMIT_HIT : NONE, false);
     }
 
     private static Verdict ended(RunEnding ending, boolean oom, ExitReport report) {
-        return Verdict.of(new Verdict.Facts(ending, oom, oom, report));
+        return Verdict.of(new Verdict.Facts(ending, oom ? OOM_KILL : NONE, false, report));
     }
 
     @Test
@@ -56,23 +70,45 @@ class VerdictTest {
     }
 
     @Test
-    void aMemoryClaimCountsOnlyForAFailedRunUnderMemoryPressure() {
+    void aMemoryClaimCountsOnlyForAFailedRunWhoseCgroupHitTheLimit() {
         assertEquals(ExecutionStatus.MEMORY_LIMIT, exited(1, null, "memory", false, true).status());
-        assertEquals(ExecutionStatus.ERROR, exited(1, null, "memory", false, false).status());
+        assertEquals(ExecutionStatus.ERROR, exited(1, null, "memory", false, false).status(),
+                "raise MemoryError at a peak far below the limit");
         assertEquals(ExecutionStatus.OK, exited(0, null, "memory", true, true).status());
         assertEquals(ExecutionStatus.MEMORY_LIMIT, exited(null, 9, null, true, true).status());
+        assertEquals(ExecutionStatus.ERROR, exited(1, null, null, false, true).status(),
+                "the limit hit (page cache reclaimed) without the program failing of it is no memory_limit");
     }
 
     @Test
-    void aProcessLimitClaimNamesOnlyAFailure() {
-        assertEquals(ExecutionStatus.PROCESS_LIMIT, exited(1, null, "pids", false, false).status());
-        assertEquals(ExecutionStatus.OK, exited(0, null, "pids", false, false).status());
+    void aProcessLimitNeedsTheSentrysRefusedFork() {
+        assertEquals(ExecutionStatus.PROCESS_LIMIT, exited(1, null, "pids", NONE, true).status());
+        assertEquals(ExecutionStatus.ERROR, exited(1, null, "pids", NONE, false).status(),
+                "32 idle threads and raise BlockingIOError");
+        assertEquals(ExecutionStatus.OK, exited(0, null, "pids", NONE, true).status());
     }
 
     @Test
     void aBrokenDisplayChannelIsAnErrorEvenWithExitZero() {
-        Verdict verdict = Verdict.of(new Verdict.Facts(RunEnding.EXITED, false, false,
+        Verdict verdict = Verdict.of(new Verdict.Facts(RunEnding.EXITED, NONE, false,
                 new ExitReport(0, null, null, "the program sent a figure that is not a PNG", true)));
         assertEquals(ExecutionStatus.ERROR, verdict.status());
+    }
+
+    @Test
+    void anInterruptedCellSaysHowItEndedAndAKilledRunSaysSigkill() {
+        ExitReport interrupted = new ExitReport(1, null, null, null, false);
+        Verdict cell = ended(RunEnding.TIMED_OUT, false, interrupted);
+        assertEquals(ExecutionStatus.TIMEOUT, cell.status());
+        assertEquals(1, cell.exitCode(), "KeyboardInterrupt in the cell; the session's program lives on");
+        assertNull(cell.signal());
+        Verdict run = ended(RunEnding.TIMED_OUT, false, null);
+        assertNull(run.exitCode());
+        assertEquals("SIGKILL", run.signal());
+    }
+
+    @Test
+    void aLateReportIsAnError() {
+        assertEquals(ExecutionStatus.ERROR, ended(RunEnding.REPORT_LATE, false, null).status());
     }
 }

@@ -5,6 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -18,6 +19,7 @@ import static org.hamcrest.Matchers.not;
 
 /** Without a working runsc, readiness is down with a reason and executions get 503, not 500. */
 @QuarkusTest
+@Tag("sandbox")
 @TestProfile(UnavailableRuntimeTest.MissingRunsc.class)
 class UnavailableRuntimeTest {
 

@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What programs try, seen from outside their sandboxes, in the audit log and the metrics (warm sandboxes). */
 @QuarkusTest
+@Tag("sandbox")
 class SecurityEventsTest extends RealSandboxTest {
 
     /** Tries each kind once (and unshare, which the seccomp profile refuses before gVisor can see it). */

@@ -1,8 +1,10 @@
 package dev.codelab.sandbox.pool;
 
+import dev.codelab.sandbox.Api;
 import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -11,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.stream.IntStream;
 
 import static dev.codelab.sandbox.Api.limits;
 import static dev.codelab.sandbox.Api.run;
@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs from restored sandboxes: fast, but as fresh and as limited as cold ones. */
 @QuarkusTest
+@Tag("sandbox")
 class WarmPoolTest extends RealSandboxTest {
 
     private static final Path IMAGE = Path.of("/run/codelab-sandbox-test/images/python/checkpoint.img");
@@ -97,9 +98,8 @@ class WarmPoolTest extends RealSandboxTest {
 
     @Test
     void aBurstDrainsThePoolAndItRefills() {
-        List<CompletableFuture<JsonPath>> burst = IntStream.range(0, 8)
-                .mapToObj(i -> CompletableFuture.supplyAsync(() -> run("print(" + i + ")"))).toList();
-        List<String> modes = burst.stream().map(CompletableFuture::join)
+        List<JsonPath> burst = Api.concurrently(8, i -> run("print(" + i + ")"));
+        List<String> modes = burst.stream()
                 .peek(run -> assertEquals("ok", run.getString("status")))
                 .map(run -> run.getString("usage.sandboxStart")).toList();
         assertTrue(modes.contains("warm"), modes.toString());
@@ -111,9 +111,7 @@ class WarmPoolTest extends RealSandboxTest {
     void aCorruptImageFallsBackToColdAndIsMadeAgain() throws IOException {
         byte[] image = Files.readAllBytes(IMAGE);
         Files.write(IMAGE, new byte[4096]);
-        List<CompletableFuture<JsonPath>> burst = IntStream.range(0, 8)
-                .mapToObj(i -> CompletableFuture.supplyAsync(() -> run("print(6 * 7)"))).toList();
-        List<JsonPath> runs = burst.stream().map(CompletableFuture::join).toList();
+        List<JsonPath> runs = Api.concurrently(8, i -> run("print(6 * 7)"));
         runs.forEach(run -> assertEquals("42\n", run.getString("stdout"), "every run still answers"));
         assertTrue(runs.stream().anyMatch(run -> run.getString("usage.sandboxStart").equals("cold")),
                 "with the pool drained and restores failing, runs start cold");

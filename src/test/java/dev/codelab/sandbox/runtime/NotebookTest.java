@@ -3,6 +3,7 @@ package dev.codelab.sandbox.runtime;
 import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Base64;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A cell behaves as in Jupyter: display(), rich results, the stack a data-science course imports. */
 @QuarkusTest
+@Tag("sandbox")
 class NotebookTest extends RealSandboxTest {
 
     @Test

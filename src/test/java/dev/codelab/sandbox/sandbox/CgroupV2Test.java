@@ -69,12 +69,16 @@ class CgroupV2Test {
     }
 
     @Test
-    void oomKillsAreReadFromMemoryEvents() throws IOException {
+    void oomKillsAndLimitHitsAreReadFromMemoryEventsSinceTheMark() throws IOException {
         Cgroup cgroup = new CgroupV2(dir, "/codelab/sandbox", null);
-        Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 63\noom 2\noom_kill 0\n");
-        assertFalse(cgroup.oomKilled(), "hitting the limit alone is not an OOM kill");
         Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 63\noom 2\noom_kill 1\n");
-        assertTrue(cgroup.oomKilled());
+        cgroup.mark(); // what happened before (a restore, an earlier cell) is not this cell's
+        assertEquals(LimitEvidence.NONE, cgroup.limitEvidence());
+        Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 70\noom 2\noom_kill 1\n");
+        assertFalse(cgroup.limitEvidence().oomKilled(), "hitting the limit alone is not an OOM kill");
+        assertTrue(cgroup.limitEvidence().memoryLimitHit());
+        Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 70\noom 3\noom_kill 2\n");
+        assertEquals(new LimitEvidence(1, 7), cgroup.limitEvidence());
     }
 
     @Test

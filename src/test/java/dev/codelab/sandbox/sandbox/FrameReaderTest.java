@@ -12,12 +12,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+/** The frame header of runsc/PROTOCOL.md: type, cell id (uint32), length (uint32), read alone. */
 class FrameReaderTest {
 
     private static byte[] frame(char type, int length, byte[] payload) throws IOException {
+        return frame(type, 1, length, payload);
+    }
+
+    private static byte[] frame(char type, int cell, int length, byte[] payload) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeByte(type);
+        out.writeInt(cell);
         out.writeInt(length);
         out.write(payload);
         return bytes.toByteArray();
@@ -31,6 +37,7 @@ class FrameReaderTest {
         FrameReader reader = new FrameReader(new ByteArrayInputStream(stream.toByteArray()), 1024);
         FrameReader.Header first = reader.next();
         assertEquals(FrameReader.Type.STDOUT, first.type());
+        assertEquals(1, first.cell());
         assertArrayEquals("hi".getBytes(), reader.payload(first));
         assertEquals(FrameReader.Type.EXIT, reader.next().type());
         assertNull(reader.next());
@@ -55,6 +62,13 @@ class FrameReaderTest {
         FrameReader reader = new FrameReader(new ByteArrayInputStream(frame('O', 10, "abc".getBytes())), 1024);
         assertNull(reader.payload(reader.next()));
         assertNull(new FrameReader(new ByteArrayInputStream(new byte[] {'O', 0, 0}), 1024).next());
+        assertNull(new FrameReader(new ByteArrayInputStream(new byte[] {'O', 0, 0, 0, 1, 0, 0}), 1024).next());
+    }
+
+    @Test
+    void aCellIdIsUnsigned() throws IOException {
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(frame('O', -1, 0, new byte[0])), 1024);
+        assertEquals(0xFFFF_FFFFL, reader.next().cell());
     }
 
     @Test

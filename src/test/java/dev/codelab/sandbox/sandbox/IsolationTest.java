@@ -5,6 +5,7 @@ import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a program can and cannot reach from inside its sandbox. */
 @QuarkusTest
+@Tag("sandbox")
 class IsolationTest extends RealSandboxTest {
 
     @ConfigProperty(name = "quarkus.http.test-port")

@@ -5,6 +5,7 @@ import dev.codelab.sandbox.runtime.RuntimeCatalog;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its own service (state dir, cgroup parent), so the sweep ends nothing another test relies on.
  */
 @QuarkusTest
+@Tag("sandbox")
 @TestProfile(SweepOnly.class)
 class LeftoverSweeperTest {
 

@@ -4,6 +4,7 @@ import dev.codelab.sandbox.Api;
 import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every per-request limit, hit for real inside runsc. */
 @QuarkusTest
+@Tag("sandbox")
 class LimitsTest extends RealSandboxTest {
 
     @Test
@@ -127,7 +129,17 @@ class LimitsTest extends RealSandboxTest {
         JsonPath run = run("while True:\n    print('x' * 1000)", "limits", limits("outputBytes", 10_000));
         assertEquals("output_limit", run.getString("status"));
         assertTrue(run.getBoolean("truncated"));
-        assertEquals(10_000, run.getString("stdout").length());
+        long held = Api.answerBytes(run.getString("stdout"));
+        assertTrue(held <= 10_000 && held >= 9_999, "the answer holds outputBytes of output, escapes included: " + held);
+        assertEquals(held, run.getLong("usage.outputBytes"));
+    }
+
+    @Test
+    void outputThatJsonMustEscapeCountsAsItsEscapes() {
+        JsonPath run = run("import sys\nsys.stdout.buffer.write(b'\\x01' * 100_000)", "limits", limits("outputBytes", 60_000));
+        assertEquals("output_limit", run.getString("status"));
+        assertEquals(10_000, run.getString("stdout").length(), "each byte is \\u0001 in the answer: 6 bytes");
+        assertEquals(60_000, Api.answerBytes(run.getString("stdout")));
     }
 
     @Test
@@ -135,7 +147,8 @@ class LimitsTest extends RealSandboxTest {
         JsonPath run = run("import sys\nprint('o' * 600)\nprint('e' * 600, file=sys.stderr)",
                 "limits", limits("outputBytes", 1000));
         assertEquals("output_limit", run.getString("status"));
-        assertEquals(1000, run.getString("stdout").length() + run.getString("stderr").length());
+        long held = Api.answerBytes(run.getString("stdout")) + Api.answerBytes(run.getString("stderr"));
+        assertTrue(held <= 1000 && held >= 999, "stdout and stderr together, as the answer holds them: " + held);
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * channel they have to forge their status, exit code, files or sizes.
  */
 @QuarkusTest
+@Tag("sandbox")
 class TrustBoundaryTest extends RealSandboxTest {
 
     /** Python that writes a well-formed "exit 0" frame, and a files frame with hostile paths, to a descriptor. */
@@ -104,18 +106,58 @@ class TrustBoundaryTest extends RealSandboxTest {
         assertEquals("[] 1\n", run.getString("stdout"), "the program's parent is the supervisor, and it is out of reach");
     }
 
+    /**
+     * Issue 18 row 9. This runsc (2024-07, the newest Debian has) shows every task's environ, maps,
+     * smaps and auxv world-readable (later gVisor makes environ and auxv 0400 and a non-dumpable
+     * task's files root's, as Linux does); so what the supervisor's hold is made worthless: its
+     * environment is the program's own (built from nothing, see RuntimeCatalog), and the program,
+     * a fork of the supervisor, has the same memory layout in its own /proc/self/maps.
+     */
+    @Test
+    void theSupervisorsProcFilesHoldNothingTheProgramHasNot() {
+        JsonPath run = run("""
+                def read(path):
+                    try:
+                        with open(path, 'rb') as f:
+                            return f.read()
+                    except OSError:
+                        return None
+                environ = read('/proc/1/environ')
+                print(environ is None or environ == read('/proc/self/environ'))
+                def libraries(maps):
+                    return sorted({line.split()[0] + ' ' + line.split()[-1] for line in maps.decode().splitlines()
+                                   if line.split()[-1].endswith('.so.6') or 'libpython' in line})
+                maps = read('/proc/1/maps')
+                print(maps is None or libraries(maps) == libraries(read('/proc/self/maps')))
+                print(read('/proc/1/mem'))
+                """);
+        assertEquals("ok", run.getString("status"), run.getString("stderr"));
+        assertEquals("True\nTrue\nNone\n", run.getString("stdout"));
+    }
+
+    /** Issue 18 row 10: nothing of the machine that built the image. */
+    @Test
+    void theImageNamesItselfNotItsBuildHost() {
+        JsonPath run = run("print(open('/etc/hostname').read().strip(), open('/etc/resolv.conf').read().count('nameserver'),"
+                + " open('/etc/hosts').read().split())");
+        assertEquals("sandbox 0 ['127.0.0.1', 'localhost', '::1', 'localhost', '127.0.1.1', 'sandbox']\n",
+                run.getString("stdout"), run.getString("stderr"));
+    }
+
     @Test
     void returnedFilesObeyThePathRulesWhateverTheProgramNamesThem() {
         JsonPath run = run("""
                 import os
                 os.makedirs('dir', exist_ok=True)
-                for name in ['plain.txt', 'dir/nested.txt', 'esc\\x1b[31mape', 'bell\\x07', 'tab\\tname', 'back\\\\slash']:
+                for name in ['plain.txt', 'dir/nested.txt', 'esc\\x1b[31mape', 'bell\\x07', 'tab\\tname', 'back\\\\slash',
+                             '\\U0001FAE0 melt.txt']:
                     with open(name, 'w') as f:
                         f.write('content')
                 """);
         assertEquals("ok", run.getString("status"), run.getString("stderr"));
         List<Map<String, Object>> files = run.getList("files");
-        assertEquals(List.of("dir/nested.txt", "plain.txt"), files.stream().map(file -> file.get("path")).toList());
+        assertEquals(List.of("dir/nested.txt", "plain.txt", "\uD83E\uDEE0 melt.txt"),
+                files.stream().map(file -> file.get("path")).toList(), "a name newer than a Unicode table is a name");
         files.forEach(file -> assertEquals(7, file.get("size"), "size is the decoded content's"));
         List<String> omitted = run.getList("filesOmitted.path");
         assertEquals(4, omitted.size(), omitted.toString());

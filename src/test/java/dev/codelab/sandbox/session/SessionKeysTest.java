@@ -7,15 +7,18 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A session belongs to the key that opened it: to every other key it does not exist. */
 @QuarkusTest
+@Tag("sandbox")
 @TestProfile(Multitenant.class)
 class SessionKeysTest extends RealSandboxTest {
 
@@ -48,5 +51,33 @@ class SessionKeysTest extends RealSandboxTest {
         assertEquals(429, next.statusCode(), next.asString());
         assertEquals(4, ids.size(), "codelab.session.max-per-key");
         ids.forEach(id -> as(Multitenant.OPEN_KEY, "DELETE", "/v1/sessions/" + id, null));
+    }
+
+    @Test
+    void cellsCountTowardTheKeysRate() {
+        Response created = as(Multitenant.CELLS_RATED_KEY, "POST", "/v1/sessions", Map.of()); // 1 of 3 a minute
+        assertEquals(201, created.statusCode(), created.asString());
+        String path = "/v1/sessions/" + created.jsonPath().getString("id");
+        assertEquals(200, as(Multitenant.CELLS_RATED_KEY, "POST", path + "/executions", Api.request("x = 1")).statusCode());
+        assertEquals(200, as(Multitenant.CELLS_RATED_KEY, "POST", path + "/executions", Api.request("x += 1")).statusCode());
+        Response over = as(Multitenant.CELLS_RATED_KEY, "POST", path + "/executions", Api.request("x += 1"));
+        assertEquals(429, over.statusCode(), "a session's cells pass the same rate as runs: " + over.asString());
+        assertTrue(over.header("Retry-After") != null);
+        assertEquals(204, as(Multitenant.CELLS_RATED_KEY, "DELETE", path, null).statusCode());
+    }
+
+    @Test
+    void aKeyThrottledForItsCellsRunsNoMoreCells() {
+        Response created = as(Multitenant.CELLS_ABUSER_KEY, "POST", "/v1/sessions", Map.of());
+        String path = "/v1/sessions/" + created.jsonPath().getString("id");
+        for (int i = 0; i < 10; i++) { // codelab.admission.abuse.max-limit-hits in this profile
+            Response spin = as(Multitenant.CELLS_ABUSER_KEY, "POST", path + "/executions",
+                    Map.of("code", "while True: pass", "limits", Map.of("timeoutMs", 100)));
+            assertEquals("timeout", spin.jsonPath().getString("status"), spin.asString());
+        }
+        Response throttled = as(Multitenant.CELLS_ABUSER_KEY, "POST", path + "/executions", Api.request("print(1)"));
+        assertEquals(429, throttled.statusCode(), throttled.asString());
+        assertTrue(throttled.jsonPath().getString("detail").contains("throttled"), throttled.asString());
+        assertEquals(204, as(Multitenant.CELLS_ABUSER_KEY, "DELETE", path, null).statusCode());
     }
 }

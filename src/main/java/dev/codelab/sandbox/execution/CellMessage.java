@@ -6,10 +6,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-/** The one JSON line the in-sandbox supervisor reads on stdin (see runsc/runner/codelab_supervisor.py). */
+/** The `cell` message of runsc/PROTOCOL.md: one cell for the supervisor, on its stdin. */
 @RegisterForReflection
-record RunnerRequest(String code, String stdin, List<File> files, Map<String, String> env, Limits limits,
-                     FilesOut filesOut, RichOut richOut, boolean cell) {
+record CellMessage(String type, long id, String code, String stdin, List<File> files, Map<String, String> env,
+                   Limits limits, FilesOut filesOut, RichOut richOut, boolean keep) {
 
     @RegisterForReflection
     record File(String path, String content) {
@@ -30,13 +30,14 @@ record RunnerRequest(String code, String stdin, List<File> files, Map<String, St
     record RichOut(int figures, long figuresBytes, int displays, int frameBytes) {
     }
 
-    static RunnerRequest of(ExecutionPlan plan, ExecutionConfig.Output output, int openFiles, int frameBytes, boolean cell) {
+    static CellMessage of(long id, ExecutionPlan plan, ExecutionConfig.Output output, int openFiles, int frameBytes,
+                          boolean keep) {
         List<File> files = plan.files().stream()
                 .map(file -> new File(file.path(), Base64.getEncoder().encodeToString(file.content())))
                 .toList();
-        return new RunnerRequest(plan.code(), plan.stdin(), files, plan.env(),
+        return new CellMessage("cell", id, plan.code(), plan.stdin(), files, plan.env(),
                 new Limits(plan.limits().pids(), plan.limits().diskBytes(), openFiles, plan.limits().outputBytes()),
                 new FilesOut(output.fileDepth(), output.files(), output.fileBytes(), output.filesBytes()),
-                new RichOut(output.figures(), output.figuresBytes(), output.displays(), frameBytes), cell);
+                new RichOut(output.figures(), output.figuresBytes(), output.displays(), frameBytes), keep);
     }
 }

@@ -1,0 +1,253 @@
+"""A kernel on the host for the tests: the real supervisor's message loop in this process (main
+thread), the service played by two threads on pipes, and a program that is either a fake (a forked
+child writing chosen bytes on its channels) or the real program jailed on the host (root only).
+Process ending is codelab_jail.Processes, which off PID 1 only ever ends the program's own process
+group: nothing here can kill(-1) on the host.
+"""
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+
+import codelab_frames
+import codelab_jail
+import codelab_supervisor
+import codelab_workspace
+
+RUNNER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runner")
+PROTOCOL = os.path.join(os.path.dirname(RUNNER), "protocol")
+
+CAPS = {"limits": {"pids": 4096, "fileBytes": 1 << 24, "openFiles": 256, "outputBytes": 1 << 20},
+        "filesOut": {"maxDepth": 4, "maxCount": 64, "maxFileBytes": 1 << 20, "maxTotalBytes": 1 << 22},
+        "richOut": {"figures": 8, "figuresBytes": 1 << 22, "displays": 64, "frameBytes": 1 << 22}}
+
+
+def cell(cell_id, code="", keep=True, stdin="", files=(), env=None, **caps):
+    message = {"type": "cell", "id": cell_id, "code": code, "stdin": stdin, "files": list(files),
+               "env": env or {}, "keep": keep}
+    for field, defaults in CAPS.items():
+        message[field] = {**defaults, **caps.get(field, {})}
+    return json.dumps(message).encode() + b"\n"
+
+
+def interrupt(cell_id):
+    return json.dumps({"type": "interrupt", "id": cell_id}).encode() + b"\n"
+
+
+WARMUP = b'{"type": "warmup"}\n'
+
+
+# --- fake programs (run in a forked child: they must end with os._exit, which Program does) ---
+
+def fake_enter(stdin_read, stdout_write, stderr_write, channel_write, request_read):
+    """codelab_jail.enter without the privileges: the descriptors in place, every other closed, and
+    a process group of its own (what the supervisor ends off PID 1)."""
+    os.setpgid(0, 0)
+    for fd, target in ((stdin_read, 0), (stdout_write, 1), (stderr_write, 2), (channel_write, 3),
+                       (request_read, 4)):
+        os.dup2(fd, target)
+    os.closerange(5, 1 << 16)
+
+
+class FakeChannel:
+    """The program's end, byte by byte as a test wants it."""
+
+    def __init__(self):
+        self.buffer = b""  # read from fd 4 ahead of a line's end
+
+    def frame(self, kind, payload=b""):
+        self.raw(codelab_frames.program_frame(kind, payload))
+
+    def raw(self, data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(3, view):]
+
+    def ack(self):
+        if not self.buffer:
+            self.buffer = os.read(4, 1)
+        ack, self.buffer = self.buffer[:1], self.buffer[1:]
+        return ack
+
+    def line(self):
+        while b"\n" not in self.buffer:
+            chunk = os.read(4, 1 << 16)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+
+def fake(script):
+    """A program body: enters, says K, then for each cell line calls script(channel, message)."""
+    def body(_preload, *fds):
+        fake_enter(*fds)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a test that interrupts sets its own handler
+        channel = FakeChannel()
+        channel.frame(b"K")
+        while True:
+            message = channel.line()
+            if message is None:
+                return 0
+            if message.get("type") == "warmup":
+                channel.frame(b"K")
+                continue
+            code = script(channel, message)
+            if code is not None:
+                return code
+    return body
+
+
+def real_program(workspace):
+    """The real program on the host, with its workspace in a temporary dir: its descriptors set as
+    codelab_jail.enter sets them, but no privilege dropped (the host's python may not be readable
+    by uid 1000; the jail itself is tested in a real sandbox by test_transcripts)."""
+    def body(preload, stdin_read, stdout_write, stderr_write, channel_write, request_read):
+        os.setpgid(0, 0)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd, target in ((stdin_read, 0), (null, 1), (null, 2), (channel_write, codelab_jail.CHANNEL_FD),
+                           (request_read, codelab_jail.REQUEST_FD), (stdout_write, codelab_jail.STDOUT_FD),
+                           (stderr_write, codelab_jail.STDERR_FD)):
+            os.dup2(fd, target)
+        os.closerange(codelab_jail.STDERR_FD + 1, 1 << 16)
+        codelab_jail.entered = True
+        import codelab_program
+        return codelab_program.serve(preload, workspace)
+    return body
+
+
+# --- the service's side ---
+
+class Frames:
+    """What the supervisor sent, parsed as it arrives; waits for a frame."""
+
+    def __init__(self, fd):
+        self.fd, self.data, self.list = fd, bytearray(), []
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self.read, daemon=True)
+        self.thread.start()
+
+    def read(self):
+        while True:
+            chunk = os.read(self.fd, 1 << 16)
+            with self.changed:
+                if not chunk:
+                    self.list.append(("EOF", 0, b""))
+                    self.changed.notify_all()
+                    return
+                self.data += chunk
+                frames = codelab_frames.read_host_frames(self.data)
+                complete = [f for f in frames if f[0] is not None]
+                consumed = sum(codelab_frames.HOST_HEADER.size + len(f[2]) for f in complete)
+                del self.data[:consumed]
+                self.list.extend(complete)
+                self.changed.notify_all()
+
+    def wait(self, kind, cell=None, timeout=10):
+        """Until a frame of that kind, or of those kinds, (and cell) has come; True if it did."""
+        kinds = (kind,) if isinstance(kind, bytes) else tuple(kind)
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not any(f[0] in kinds and (cell is None or f[1] == cell) for f in self.list):
+                left = deadline - time.monotonic()
+                if left <= 0 or any(f[0] == "EOF" for f in self.list):
+                    return False
+                self.changed.wait(left)
+            return True
+
+
+class Kernel:
+    """One supervisor and its program on the host. run(steps): each step is bytes to write on
+    the supervisor's stdin, ("wait", kind, cell) for a frame, ("sleep", seconds), or ("signal",
+    number) to the program; stdin is then closed (the supervisor's only end) and run() returns
+    the frames."""
+
+    def __init__(self, body, preload=False, workspace=None, max_line=codelab_supervisor.MAX_LINE, timeout=20):
+        self.own_workspace = workspace is None
+        self.workspace = workspace or tempfile.mkdtemp(prefix="codelab-ws-")
+        os.chmod(self.workspace, 0o1777)
+        self.timeout = timeout
+        self.processes = codelab_jail.Processes()
+        self.program = codelab_supervisor.Program(preload, self.processes, body=body)
+        if not self.program.await_ready():
+            self.program.end_all()
+            self.program.close()
+            raise AssertionError("the program did not start")
+        self.in_read, self.in_write = os.pipe()
+        self.out_read, self.out_write = os.pipe()
+        self.host = codelab_supervisor.Host(self.in_read, self.out_write, max_line=max_line)
+        self.supervisor = codelab_supervisor.Supervisor(self.host, self.program,
+                                                        codelab_workspace.Workspace(self.workspace))
+        self.frames = Frames(self.out_read)
+        self.failures = []
+
+    def run(self, steps):
+        writer = threading.Thread(target=self.write, args=(steps,), daemon=True)
+        writer.start()
+        try:
+            self.supervisor.serve()
+        finally:
+            os.close(self.out_write)
+            os.close(self.in_read)  # a writer still writing gets EPIPE
+            self.frames.thread.join(self.timeout)
+            writer.join(self.timeout)
+            self.program.end_all()
+            self.program.close()
+            os.close(self.out_read)
+            if self.own_workspace:
+                shutil.rmtree(self.workspace, ignore_errors=True)
+        if self.failures:
+            raise AssertionError(self.failures[0])
+        return [f for f in self.frames.list if f[0] != "EOF"]
+
+    def write(self, steps):
+        deadline = time.monotonic() + self.timeout
+        try:
+            for step in steps:
+                if isinstance(step, (bytes, bytearray)):
+                    view = memoryview(step)
+                    while view:
+                        view = view[os.write(self.in_write, view):]
+                elif step[0] == "wait":
+                    if not self.frames.wait(step[1], step[2] if len(step) > 2 else None,
+                                            max(0.1, deadline - time.monotonic())):
+                        self.failures.append("no %r frame for cell %r" % (step[1], step[2:]))
+                        break
+                elif step[0] == "sleep":
+                    time.sleep(step[1])
+                elif step[0] == "signal":  # to the program's process
+                    os.kill(self.program.pid, step[1])
+        except BrokenPipeError:
+            pass  # the supervisor is gone (a kernel that ended): what it did not read is not owed an answer
+        except OSError as error:
+            self.failures.append("writing to the supervisor: %s" % error)
+        finally:
+            os.close(self.in_write)
+
+
+def by_cell(frames, cell_id):
+    return [(kind, payload) for kind, cid, payload in frames if cid == cell_id]
+
+
+def exit_of(frames, cell_id):
+    ends = [json.loads(payload) for kind, cid, payload in frames if kind == b"X" and cid == cell_id]
+    assert len(ends) == 1, "cell %d: %d X frames" % (cell_id, len(ends))
+    return ends[0]
+
+
+def text_of(frames, cell_id, kind=b"O"):
+    return b"".join(payload for k, cid, payload in frames if k == kind and cid == cell_id).decode("utf-8", "replace")
+
+
+def check_order(testcase, frames, cell_id):
+    """The spec's order for one cell: output and display frames, then C, then W, then X, once each."""
+    kinds = [kind for kind, _ in by_cell(frames, cell_id)]
+    testcase.assertEqual(kinds[-3:], [b"C", b"W", b"X"], kinds)
+    testcase.assertEqual(kinds.count(b"C"), 1, kinds)
+    testcase.assertEqual(kinds.count(b"X"), 1, kinds)
+    testcase.assertTrue(all(kind in b"OEFRDT" for kind in kinds[:-3]), kinds)
+    testcase.assertLessEqual(kinds.count(b"R"), 1, kinds)
