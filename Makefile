@@ -37,9 +37,13 @@ test-runner: rootfs
 
 # A developer's loop, under a minute: the runner's suite and every Java test that starts no sandbox
 # (the pipeline on a scripted kernel, the session machine, admission, the rules); no image is built.
+# The classes are named, not filtered by tag: merely discovering the @QuarkusTest classes builds
+# Quarkus's test application (~45 s here).
+FAST_TESTS = $(shell grep -L -E '@Tag\("(sandbox|image)"\)' -r src/test/java --include='*Test.java' \
+	| xargs -n1 basename | sed 's/\.java$$//' | paste -sd, -)
 test-fast:
 	python3 -m unittest discover -s runsc/tests -t runsc
-	$(MVN) -q test -DexcludedGroups=sandbox
+	$(MVN) -q test -Dtest='$(FAST_TESTS)'
 
 # The service in a throw-away qemu guest whose kernel has cgroup v2 only, driven over HTTP from here
 # (cgroup2/test.sh; the guest is built once and cached). This machine's own cgroups are not touched.

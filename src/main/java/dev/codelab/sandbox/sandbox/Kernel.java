@@ -15,8 +15,18 @@ public interface Kernel {
     /** One message line to the supervisor (JSON, without its newline). */
     void send(byte[] message) throws IOException;
 
-    /** Asks for a KeyboardInterrupt in cell {@code cell}; false when the supervisor cannot be told. */
-    boolean interrupt(long cell);
+    /**
+     * Asks for a KeyboardInterrupt in cell {@code cell} (the supervisor drops it if that cell is
+     * over); false when the supervisor cannot be told.
+     */
+    default boolean interrupt(long cell) {
+        try {
+            send(("{\"type\":\"interrupt\",\"id\":" + cell + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 
     FrameReader frames();
 

@@ -96,16 +96,6 @@ public final class Sandbox implements Kernel {
     }
 
     @Override
-    public boolean interrupt(long cell) {
-        try {
-            send(("{\"type\":\"interrupt\",\"id\":" + cell + "}").getBytes(StandardCharsets.UTF_8));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    @Override
     public FrameReader frames() {
         return frames;
     }

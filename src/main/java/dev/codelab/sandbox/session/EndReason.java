@@ -33,14 +33,8 @@ public enum EndReason {
         return description;
     }
 
+    /** A kernel's end is a session's end of the same name. */
     static EndReason of(KernelEnd end) {
-        return switch (end) {
-            case PROGRAM_EXITED -> PROGRAM_EXITED;
-            case MEMORY_LIMIT -> MEMORY_LIMIT;
-            case PROCESS_LIMIT -> PROCESS_LIMIT;
-            case INTERRUPT_IGNORED -> INTERRUPT_IGNORED;
-            case PROTOCOL_ERROR -> PROTOCOL_ERROR;
-            case SANDBOX_FAILED -> SANDBOX_FAILED;
-        };
+        return valueOf(end.name());
     }
 }

@@ -120,4 +120,11 @@ class SessionMachineTest {
         machine.end(EndReason.HIBERNATION_FAILED);
         assertEquals(Claim.GONE, machine.resumeAfterCheckpoint(machine.turn()));
     }
+
+    @Test
+    void everyWayAKernelEndsIsAReasonASessionEnds() {
+        for (dev.codelab.sandbox.execution.KernelEnd end : dev.codelab.sandbox.execution.KernelEnd.values()) {
+            assertEquals(end.value(), EndReason.of(end).value());
+        }
+    }
 }
