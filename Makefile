@@ -6,7 +6,7 @@ PORT ?= 8080
 MANAGEMENT_PORT ?= 9000
 ROOTFS = $(shell runsc/python-rootfs.sh)
 
-.PHONY: setup rootfs build run test test-fast test-runner test-cgroup2 k8s image image-native deploy bench bench-monitoring clean
+.PHONY: setup rootfs build run test test-fast test-runner test-cgroup2 k8s image image-native native-sources deploy bench bench-monitoring clean
 
 setup:
 	@runsc/install-runsc.sh
@@ -27,7 +27,7 @@ run: rootfs build
 # Unit and @QuarkusTest suites against real runsc sandboxes, the runner's own suite, the manifests, the
 # cgroup v2 suite, and the container image under a real Docker engine (ContainerImageTest; the image is
 # built first by `image`).
-test: rootfs k8s test-runner test-cgroup2 image
+test: rootfs k8s test-runner test-cgroup2 native-sources image
 	CODELAB_PYTHON_ROOTFS=$(ROOTFS) $(MVN) test -Dcodelab.image.build=false
 
 # The runner's suite (runsc/tests): rules, frames, the supervisor's loop, a seeded fuzzer of every
@@ -53,6 +53,11 @@ test-cgroup2: rootfs build
 # Container image codelab-sandbox:latest from local images only (deploy/README.md says how to run it).
 image: rootfs
 	deploy/build-image.sh
+
+# The native build's first half, which needs no GraalVM (deploy/native-sources.sh): Quarkus's native build
+# steps and the native-image arguments, the native profile's among them. Part of `make test`.
+native-sources:
+	deploy/native-sources.sh
 
 # Needs a local builder image with Mandrel/GraalVM and Maven: make image-native BUILDER_IMAGE=...
 image-native:
