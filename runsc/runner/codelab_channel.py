@@ -28,10 +28,13 @@ class Interrupts:
         self.allowed = False
         self.pending = False
         self.shield = 0
+        self.count = 0  # interrupts handled so far
+        self.count_at_ack = 0  # as it was when the last ack was seen
 
     def handler(self, _signum, _frame):
         if os.getpid() != self.owner:
             return  # a fork of the program's: the supervisor signals only the program
+        self.count += 1
         if self.allowed and not self.shield:
             raise KeyboardInterrupt
         self.pending = True
@@ -47,10 +50,16 @@ class Interrupts:
             self.pending = False
             raise KeyboardInterrupt
 
+    def ack_seen(self):
+        """An ack came: every interrupt the supervisor sent before it has been handled by now (the
+        wait for the ack runs pending handlers), so the count here is where the cell's interrupts end."""
+        self.count_at_ack = self.count
+
     def settle(self):
-        """After the cell's C is acknowledged: a signal meant for it has been handled by now (a
-        Python call runs pending handlers on entry), and is forgotten."""
-        self.pending = False
+        """After the cell's C is acknowledged: an interrupt meant for it is forgotten; one that came
+        after C's ack is the next cell's (its line and its interrupt can follow the ack at once) and
+        is kept for it."""
+        self.pending = self.pending and self.count > self.count_at_ack
 
 
 interrupts = Interrupts()
@@ -129,6 +138,7 @@ class Channel:
         while start < len(data):
             if not self.pending and data[start] == ACK:
                 self.acked += 1
+                interrupts.ack_seen()
                 start += 1
                 continue
             end = data.find(b"\n", start)

@@ -1,7 +1,8 @@
 """A notebook's extras in the program: the last expression's value and display() as mime bundles,
 matplotlib figures as PNGs. What is sent obeys the bundle rule and the cell's frame cap, so a
 value with odd reprs (a non-string under text/html, NaN in JSON, a huge repr) is shown in a form
-the supervisor accepts rather than breaking the channel, which would end a session.
+the supervisor accepts: it would drop a payload that breaks the rule (and name it as the cell's
+problem), and a frame over the cap would break the channel, which ends a session.
 """
 import base64
 import importlib.util

@@ -2,8 +2,10 @@
 thread), the service played by two threads on pipes, and a program that is either a fake (a forked
 child writing chosen bytes on its channels) or the real program jailed on the host (root only).
 Process ending is codelab_jail.Processes, which off PID 1 only ever ends the program's own process
-group: nothing here can kill(-1) on the host.
+group: nothing here can kill(-1) on the host. Every directory the suite makes is under one root of
+its own in the system's temporary directory, removed when the suite's process exits.
 """
+import atexit
 import json
 import os
 import shutil
@@ -13,7 +15,9 @@ import threading
 import time
 
 import codelab_frames
+import codelab_host
 import codelab_jail
+import codelab_process
 import codelab_supervisor
 import codelab_workspace
 
@@ -38,6 +42,28 @@ def interrupt(cell_id):
 
 
 WARMUP = b'{"type": "warmup"}\n'
+SUITE_ROOT = []  # the suite's own temporary directory, once made
+
+
+def suite_root():
+    if not SUITE_ROOT:
+        SUITE_ROOT.append(tempfile.mkdtemp(prefix="codelab-tests-"))
+        atexit.register(remove_suite_root, os.getpid(), SUITE_ROOT[0])
+    return SUITE_ROOT[0]
+
+
+def remove_suite_root(pid, path):
+    if os.getpid() == pid:  # not a forked program running the exit functions it inherited (a run's end does)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def temp_dir(testcase=None, prefix="ws-"):
+    """A new directory under the suite's root; removed at the test's cleanup when one is given, and
+    in any case with the root."""
+    path = tempfile.mkdtemp(prefix=prefix, dir=suite_root())
+    if testcase is not None:
+        testcase.addCleanup(shutil.rmtree, path, True)
+    return path
 
 
 # --- fake programs (run in a forked child: they must end with os._exit, which Program does) ---
@@ -53,10 +79,14 @@ def fake_enter(stdin_read, stdout_write, stderr_write, channel_write, request_re
 
 
 class FakeChannel:
-    """The program's end, byte by byte as a test wants it."""
+    """The program's end, byte by byte as a test wants it. Fd 4 is sorted as the real program's
+    channel sorts it: ack bytes between lines, lines kept for later, so that waiting for an ack
+    never takes a byte of the next request line (nor the reverse)."""
 
     def __init__(self):
-        self.buffer = b""  # read from fd 4 ahead of a line's end
+        self.partial = b""  # a line being read
+        self.lines = []
+        self.acks = 0  # acks read and not yet waited for
 
     def frame(self, kind, payload=b""):
         self.raw(codelab_frames.program_frame(kind, payload))
@@ -66,20 +96,36 @@ class FakeChannel:
         while view:
             view = view[os.write(3, view):]
 
+    def read(self):
+        """One read of fd 4, sorted; False at its end."""
+        data, start = os.read(4, 1 << 16), 0
+        while start < len(data):
+            if not self.partial and data[start] == codelab_frames.ACK[0]:
+                self.acks += 1
+                start += 1
+                continue
+            end = data.find(b"\n", start)
+            if end < 0:
+                self.partial += data[start:]
+                break
+            self.lines.append(self.partial + data[start:end])
+            self.partial = b""
+            start = end + 1
+        return bool(data)
+
     def ack(self):
-        if not self.buffer:
-            self.buffer = os.read(4, 1)
-        ack, self.buffer = self.buffer[:1], self.buffer[1:]
-        return ack
+        """Waits for the next ack; b"k", or b"" once fd 4 has ended."""
+        while not self.acks:
+            if not self.read():
+                return b""
+        self.acks -= 1
+        return codelab_frames.ACK
 
     def line(self):
-        while b"\n" not in self.buffer:
-            chunk = os.read(4, 1 << 16)
-            if not chunk:
+        while not self.lines:
+            if not self.read():
                 return None
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return json.loads(line)
+        return json.loads(self.lines.pop(0))
 
 
 def fake(script):
@@ -166,20 +212,25 @@ class Kernel:
     number) to the program; stdin is then closed (the supervisor's only end) and run() returns
     the frames."""
 
-    def __init__(self, body, preload=False, workspace=None, max_line=codelab_supervisor.MAX_LINE, timeout=20):
+    def __init__(self, body, preload=False, workspace=None, max_line=codelab_host.MAX_LINE, timeout=20):
         self.own_workspace = workspace is None
-        self.workspace = workspace or tempfile.mkdtemp(prefix="codelab-ws-")
+        self.workspace = workspace or temp_dir()
         os.chmod(self.workspace, 0o1777)
         self.timeout = timeout
         self.processes = codelab_jail.Processes()
-        self.program = codelab_supervisor.Program(preload, self.processes, body=body)
+        try:
+            self.program = codelab_process.Program(preload, self.processes, body=body)
+        except BaseException:
+            self.remove_workspace()
+            raise
         if not self.program.await_ready():
             self.program.end_all()
             self.program.close()
+            self.remove_workspace()
             raise AssertionError("the program did not start")
         self.in_read, self.in_write = os.pipe()
         self.out_read, self.out_write = os.pipe()
-        self.host = codelab_supervisor.Host(self.in_read, self.out_write, max_line=max_line)
+        self.host = codelab_host.Host(self.in_read, self.out_write, max_line=max_line)
         self.supervisor = codelab_supervisor.Supervisor(self.host, self.program,
                                                         codelab_workspace.Workspace(self.workspace))
         self.frames = Frames(self.out_read)
@@ -198,11 +249,14 @@ class Kernel:
             self.program.end_all()
             self.program.close()
             os.close(self.out_read)
-            if self.own_workspace:
-                shutil.rmtree(self.workspace, ignore_errors=True)
+            self.remove_workspace()
         if self.failures:
             raise AssertionError(self.failures[0])
         return [f for f in self.frames.list if f[0] != "EOF"]
+
+    def remove_workspace(self):
+        if self.own_workspace:
+            shutil.rmtree(self.workspace, ignore_errors=True)
 
     def write(self, steps):
         deadline = time.monotonic() + self.timeout

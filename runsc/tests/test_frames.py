@@ -4,7 +4,8 @@ import os
 import unittest
 
 import codelab_frames as frames
-import codelab_supervisor as supervisor
+import codelab_host
+import codelab_turn
 from tests.harness import cell
 
 
@@ -22,10 +23,10 @@ class HeaderTest(unittest.TestCase):
         self.assertEqual(frames.read_host_frames(data), [(b"K", 0, b""), (b"X", 2**31 - 1, b"{}"), (None, 0, b"O\x00")])
 
     def test_c_words(self):
-        self.assertEqual([supervisor.c_outcome(w) for w in (b"ok", b"error", b"exit:0", b"exit:3", b"exit:255")],
+        self.assertEqual([codelab_turn.c_outcome(w) for w in (b"ok", b"error", b"exit:0", b"exit:3", b"exit:255")],
                          [0, 1, 0, 3, 255])
         for word in (b"", b"OK", b"exit:", b"exit:256", b"exit:-1", b"exit:03", b"exit:+3", b"exit: 3", b"exit:1x"):
-            self.assertIsNone(supervisor.c_outcome(word), word)
+            self.assertIsNone(codelab_turn.c_outcome(word), word)
 
 
 class HostLinesTest(unittest.TestCase):
@@ -33,7 +34,7 @@ class HostLinesTest(unittest.TestCase):
         read, write = os.pipe()
         self.addCleanup(os.close, read)
         self.addCleanup(os.close, write)
-        return supervisor.Host(read, write, max_line=max_line)
+        return codelab_host.Host(read, write, max_line=max_line)
 
     def test_lines_split_across_reads(self):
         host = self.host()
@@ -64,7 +65,7 @@ class HostLinesTest(unittest.TestCase):
 
 class MessageTest(unittest.TestCase):
     def parse(self, line):
-        return supervisor.parse_line(line)
+        return codelab_host.parse_line(line)
 
     def test_valid_messages(self):
         self.assertEqual(self.parse(b'{"type": "warmup"}'), {"type": "warmup"})

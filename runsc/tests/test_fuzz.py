@@ -8,13 +8,11 @@ import os
 import random
 import signal
 import sys
-import tempfile
-import shutil
 import time
 import unittest
 
 import codelab_frames
-from tests.harness import CAPS, Kernel, WARMUP, cell, check_order, fake, interrupt, real_program
+from tests.harness import CAPS, Kernel, WARMUP, cell, check_order, fake, interrupt, real_program, temp_dir
 
 SEED = int(os.environ.get("CODELAB_FUZZ_SEED") or random.SystemRandom().randrange(1 << 32))
 ROUNDS = int(os.environ.get("CODELAB_FUZZ_ROUNDS") or 30)
@@ -56,7 +54,7 @@ def channel_bytes(rnd):
         return bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 300))), None
     if choice == 1:
         return b"Z" + os.urandom(rnd.randrange(4, 40)), True  # an unknown type: always breaks it
-    if choice == 2:  # breaks it, unless past the budget (skipped unread) or over frameBytes (breaks it too)
+    if choice == 2:  # against the rule: dropped and acked; past the budget: skipped; over frameBytes: breaks it
         return codelab_frames.program_frame(b"D", b"[" * rnd.randrange(60, 200000)), None
     if choice == 3:  # over any frameBytes: always breaks it
         return codelab_frames.PROGRAM_HEADER.pack(rnd.choice(b"FRDLPC").to_bytes(1, "big"), 0xFFFFFFFF), True
@@ -71,7 +69,7 @@ def channel_bytes(rnd):
         return codelab_frames.program_frame(b"P", os.urandom(rnd.randrange(0, 400))), False
     if choice == 8:
         return codelab_frames.program_frame(b"D", json.dumps({"text/plain": "x" * rnd.randrange(0, 5000)}).encode()), False
-    return codelab_frames.program_frame(b"R", b'{"text/plain": 1}'), None
+    return codelab_frames.program_frame(b"R", b'{"text/plain": 1}'), None  # as choice 2
 
 
 def plan_cell(rnd, keep):
@@ -82,7 +80,7 @@ def plan_cell(rnd, keep):
         if kind == 0:
             actions.append(("out", rnd.choice([1, 2]), os.urandom(rnd.randrange(0, 70000))))
         elif kind == 1 and breaks is False:
-            data, breaks = channel_bytes(rnd)  # True: breaks it; None: may break it, or leave it waiting
+            data, breaks = channel_bytes(rnd)  # True: breaks it; None: may break it (the fake waits for no ack)
             actions.append(("channel", data, breaks))
         elif kind == 2:
             actions.append(("sleep", rnd.random() * 0.01))
@@ -167,7 +165,7 @@ class FuzzTest(unittest.TestCase):
 
     def one_kernel(self, rnd):
         plans, steps, sent = {}, [], []
-        next_id, keep_going = 1, True
+        next_id = 1
         for _ in range(rnd.randrange(1, 5)):
             for _ in range(rnd.randrange(0, 3)):
                 steps.append(garbage_line(rnd))
@@ -210,8 +208,7 @@ class FuzzTest(unittest.TestCase):
 
     def test_host_lines_against_the_real_program(self):
         rnd = random.Random(SEED ^ 0x5EED)
-        workspace = tempfile.mkdtemp(prefix="codelab-ws-")
-        self.addCleanup(shutil.rmtree, workspace, True)
+        workspace = temp_dir(self)
         steps, sent = [], []
         for cell_id in range(1, 9):
             for _ in range(rnd.randrange(0, 6)):

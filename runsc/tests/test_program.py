@@ -3,11 +3,10 @@ interrupts, input files and displays. Its jail is left out here (test_transcript
 import base64
 import json
 import os
-import shutil
-import tempfile
 import unittest
 
-from tests.harness import Kernel, WARMUP, by_cell, cell, check_order, exit_of, interrupt, real_program, text_of
+from tests.harness import (Kernel, WARMUP, by_cell, cell, check_order, exit_of, interrupt, real_program,
+                           temp_dir, text_of)
 
 
 def b64(text):
@@ -16,8 +15,7 @@ def b64(text):
 
 class ProgramTest(unittest.TestCase):
     def setUp(self):
-        self.workspace = tempfile.mkdtemp(prefix="codelab-ws-")
-        self.addCleanup(shutil.rmtree, self.workspace, True)
+        self.workspace = temp_dir(self)
 
     def run_kernel(self, steps):
         return Kernel(real_program(self.workspace), workspace=self.workspace).run(steps)

@@ -1,5 +1,7 @@
 """The supervisor's message loop and turn, against fake programs (forked children on the host that
-write chosen bytes on their channels). Process ending is the safe one (the program's group)."""
+write chosen bytes on their channels): a run, a session's cells, and the supervisor's own failures.
+Process ending is the safe one (the program's group)."""
+import base64
 import json
 import os
 import signal
@@ -9,8 +11,10 @@ from unittest import mock
 
 import codelab_frames
 import codelab_supervisor
+import codelab_turn
 import codelab_workspace
-from tests.harness import (Kernel, WARMUP, by_cell, cell, check_order, exit_of, fake, interrupt, text_of)
+from tests.harness import (Kernel, WARMUP, by_cell, cell, check_order, exit_of, fake, interrupt, temp_dir,
+                           text_of)
 
 PNG = codelab_frames.PNG_MAGIC + b"rest"
 
@@ -94,44 +98,6 @@ class RunTest(unittest.TestCase):
         self.assertEqual(report["exitCode"], 0)
         self.assertIn("invalid frame", report["problem"])
 
-    def test_frames_after_c_belong_to_the_next_cell(self):
-        def script(channel, message):
-            channel.frame(b"C", b"ok")
-            channel.ack()
-            if message["id"] == 1:
-                channel.frame(b"D", bundle("late"))  # a thread of the user's, between cells
-                channel.ack()
-        frames = run(script, [cell(1), ("wait", b"X", 1), ("sleep", 0.1), cell(2), ("wait", b"X", 2)])
-        self.assertEqual([k for k, _ in by_cell(frames, 2)], [b"D", b"C", b"W", b"X"])
-
-    def test_a_bad_payload_leaves_the_session_alive(self):
-        def script(channel, message):
-            if message["id"] == 1:
-                channel.frame(b"D", json.dumps({"text/plain": "x", "application/json": [[[[]]]]}).encode()[:-3])
-                channel.ack()
-            channel.frame(b"C", b"ok")
-            channel.ack()
-        frames = run(script, [cell(1), ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
-        first = exit_of(frames, 1)
-        self.assertFalse(first["ended"])
-        self.assertIn("not a mime bundle", first["problem"])
-        self.assertEqual(exit_of(frames, 2), {"exitCode": 0, "signal": None, "limit": None, "problem": None,
-                                              "ended": False})
-
-    def test_a_broken_channel_ends_the_session_not_the_supervisor(self):
-        def script(channel, message):
-            channel.frame(b"Z", b"a header no rule knows")
-            time.sleep(30)
-        frames = run(script, [cell(1), ("wait", b"X", 1), cell(2), ("wait", b"X", 2), WARMUP, b"x\n",
-                              ("wait", b"P")])
-        report = exit_of(frames, 1)
-        self.assertTrue(report["ended"])
-        self.assertEqual(report["signal"], signal.SIGKILL)
-        self.assertIn("invalid frame", report["problem"])
-        self.assertEqual(exit_of(frames, 2), {"exitCode": None, "signal": signal.SIGKILL, "limit": None,
-                                              "problem": "the program had ended before the cell", "ended": True})
-        self.assertEqual(frames[-1], (b"P", 0, b"not JSON"))  # no K: there is no program to warm up
-
     def test_a_vegalite_display_passes(self):
         def script(channel, message):
             channel.frame(b"D", bundle("chart", **{"application/vnd.vegalite.v5+json": {"mark": "bar",
@@ -142,20 +108,6 @@ class RunTest(unittest.TestCase):
         frames = run(script, [cell(1), ("wait", b"X", 1)])
         self.assertEqual([k for k, _ in by_cell(frames, 1)], [b"D", b"C", b"W", b"X"])
         self.assertIsNone(exit_of(frames, 1)["problem"])
-
-    def test_a_program_gone_between_cells(self):
-        def script(channel, message):
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            channel.frame(b"C", b"ok")
-            channel.ack()
-        frames = run(script, [cell(1), ("wait", b"X", 1), ("signal", signal.SIGTERM), ("sleep", 0.3), cell(2),
-                              ("wait", b"X", 2), cell(3), ("wait", b"X", 3)])
-        self.assertFalse(exit_of(frames, 1)["ended"])
-        report = exit_of(frames, 2)
-        self.assertEqual((report["signal"], report["ended"]), (signal.SIGTERM, True))
-        self.assertIn("had ended", report["problem"])
-        check_order(self, frames, 2)
-        self.assertEqual(exit_of(frames, 3), report)
 
     def test_the_end_of_stdin_during_a_cell(self):
         def script(channel, message):
@@ -189,14 +141,352 @@ class RunTest(unittest.TestCase):
                 out.write("made %d" % message["id"])
             channel.frame(b"C", b"ok")
             channel.ack()
-        import tempfile
-        workspace = tempfile.mkdtemp()
+        workspace = temp_dir(self)
         given = [{"path": "in put.txt", "content": "eA=="}]
         frames = Kernel(fake(script), workspace=workspace).run(
             [cell(1, files=given), ("wait", b"X", 1), cell(2, files=given), ("wait", b"X", 2)])
         for i in (1, 2):
             report = json.loads(dict(by_cell(frames, i))[b"W"])
             self.assertEqual([f["path"] for f in report["files"]], ["out \u00e9.txt"])
+
+
+def end(channel, word=b"ok"):
+    """The fake program's end of a session's cell: C, and its ack."""
+    channel.frame(b"C", word)
+    channel.ack()
+
+
+def kinds_of(frames, cell_id):
+    return [kind for kind, _ in by_cell(frames, cell_id)]
+
+
+def payloads(frames, cell_id, kind):
+    return [json.loads(payload) for k, payload in by_cell(frames, cell_id) if k == kind]
+
+
+CLEAN = {"exitCode": 0, "signal": None, "limit": None, "problem": None, "ended": False}
+
+
+class SessionTest(unittest.TestCase):
+    """keep: true: a kernel of many cells whose program lives on between them (PROTOCOL.md, "A kernel
+    and its cells"): cells numbered upwards, interrupts by id, host lines held while a cell runs,
+    warm-ups between cells, and a program that ended answering every later cell at once."""
+
+    def test_cells_share_one_program_and_their_c_words_are_their_exit_codes(self):
+        words = {1: b"ok", 2: b"error", 3: b"exit:3", 4: b"exit:0", 5: b"exit:255"}
+
+        def script(channel, message):
+            os.write(1, b"%d" % os.getpid())
+            end(channel, words[message["id"]])
+        steps = []
+        for cell_id in words:
+            steps += [cell(cell_id), ("wait", b"X", cell_id)]
+        frames = run(script, steps)
+        self.assertEqual([exit_of(frames, i) for i in words],
+                         [dict(CLEAN, exitCode=code) for code in (0, 1, 3, 0, 255)])
+        self.assertEqual(len({text_of(frames, i) for i in words}), 1)  # one program, alive throughout
+        for cell_id in words:
+            check_order(self, frames, cell_id)
+
+    def test_a_session_cell_gets_its_stdin_in_its_message_not_on_a_pipe(self):
+        def script(channel, message):
+            os.write(1, b"pipe %r, message %r" % (os.read(0, 100), message["stdin"].encode()))
+            end(channel)
+        frames = run(script, [cell(1, stdin="abc"), ("wait", b"X", 1), cell(2, stdin="d"), ("wait", b"X", 2)])
+        self.assertEqual(text_of(frames, 1), "pipe b'', message b'abc'")
+        self.assertEqual(text_of(frames, 2), "pipe b'', message b'd'")
+
+    def test_an_interrupt_reaches_only_its_running_cell(self):
+        def script(channel, message):
+            if message["id"] == 1:
+                def stop(*_):
+                    raise KeyboardInterrupt
+                signal.signal(signal.SIGINT, stop)
+                started = time.monotonic()
+                os.write(1, b"started\n")
+                try:
+                    time.sleep(10)
+                except KeyboardInterrupt:
+                    os.write(1, b"interrupted after %.1f s\n" % (time.monotonic() - started))
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                end(channel, b"error")
+            else:
+                end(channel)
+        frames = run(script, [cell(1), ("wait", b"O", 1), interrupt(2), interrupt(99), ("sleep", 0.6),
+                              interrupt(1), ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
+        lines = text_of(frames, 1).splitlines()
+        self.assertEqual(lines[0], "started")
+        self.assertGreaterEqual(float(lines[1].split()[2]), 0.5, lines)  # not before interrupt(1) was sent
+        self.assertEqual(exit_of(frames, 1), dict(CLEAN, exitCode=1))
+        self.assertEqual(exit_of(frames, 2), CLEAN)
+        self.assertNotIn(b"P", [kind for kind, _, _ in frames])  # dropped silently
+
+    def test_a_late_interrupt_is_dropped_silently(self):
+        caught = []
+
+        def script(channel, message):
+            if message["id"] == 1:
+                signal.signal(signal.SIGINT, lambda *_: caught.append(1))
+            else:
+                os.write(1, b"waiting\n")
+                time.sleep(0.4)
+                os.write(1, b"signals %d\n" % len(caught))
+            end(channel)
+        frames = run(script, [cell(1), ("wait", b"X", 1), interrupt(1), ("sleep", 0.3), cell(2), ("wait", b"O", 2),
+                              interrupt(1), ("wait", b"X", 2)])
+        self.assertEqual(text_of(frames, 2), "waiting\nsignals 0\n")
+        self.assertEqual(exit_of(frames, 2), CLEAN)
+        self.assertEqual([cell_id for _, cell_id, _ in frames], [1, 1, 1] + [2] * (len(frames) - 3))  # no P
+
+    def test_lines_during_a_cell_are_refused_after_its_x(self):
+        def script(channel, message):
+            if message["id"] == 1:
+                os.write(1, b"started\n")
+                time.sleep(0.5)
+            end(channel)
+        frames = run(script, [cell(1), ("wait", b"O", 1), b"nonsense\n", cell(2), WARMUP, interrupt(7),
+                              ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
+        self.assertEqual([(kind, cell_id) for kind, cell_id, _ in frames],
+                         [(b"O", 1), (b"C", 1), (b"W", 1), (b"X", 1), (b"P", 0), (b"P", 0), (b"P", 0),
+                          (b"C", 2), (b"W", 2), (b"X", 2)])
+        self.assertEqual([payload for kind, _, payload in frames if kind == b"P"],
+                         [b"not JSON", b"a cell while one runs", b"a warm-up while a cell runs"])
+        self.assertEqual(exit_of(frames, 2), CLEAN)  # the refused cell did not take its id
+
+    def test_refusals_held_during_a_cell_are_capped(self):
+        def script(channel, message):
+            if message["id"] == 1:
+                os.write(1, b"started\n")
+                time.sleep(0.5)
+            end(channel)
+        frames = run(script, [cell(1), ("wait", b"O", 1), b"x\n" * 40, ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
+        refusals = [cell_id for kind, cell_id, _ in frames if kind == b"P"]
+        self.assertEqual(refusals, [0] * codelab_supervisor.MAX_REFUSALS)
+        self.assertEqual(exit_of(frames, 2), CLEAN)
+
+    def test_cell_ids_must_rise(self):
+        def script(channel, message):
+            os.write(1, b"ran %d" % message["id"])
+            end(channel)
+        frames = run(script, [cell(5), ("wait", b"X", 5), cell(5), cell(3), ("sleep", 0.2), cell(6), ("wait", b"X", 6)])
+        self.assertEqual([(kind, cell_id) for kind, cell_id, _ in frames],
+                         [(b"O", 5), (b"C", 5), (b"W", 5), (b"X", 5), (b"P", 0), (b"P", 0),
+                          (b"O", 6), (b"C", 6), (b"W", 6), (b"X", 6)])
+        self.assertEqual([payload for kind, _, payload in frames if kind == b"P"],
+                         [b"cell: id 5 is not above the last one (5)", b"cell: id 3 is not above the last one (5)"])
+        self.assertEqual(text_of(frames, 6), "ran 6")
+
+    def test_warm_ups_between_cells(self):
+        ran = []
+
+        def script(channel, message):
+            ran.append(message["id"])
+            os.write(1, b"cells %r" % ran)
+            end(channel)
+        frames = run(script, [WARMUP, ("wait", b"K"), cell(1), ("wait", b"X", 1), WARMUP, cell(2), ("wait", b"X", 2),
+                              WARMUP + cell(3), ("wait", b"X", 3)])  # a cell waits for the warm-up before it
+        self.assertEqual([(kind, cell_id) for kind, cell_id, _ in frames],
+                         [(b"K", 0), (b"O", 1), (b"C", 1), (b"W", 1), (b"X", 1),
+                          (b"K", 0), (b"O", 2), (b"C", 2), (b"W", 2), (b"X", 2),
+                          (b"K", 0), (b"O", 3), (b"C", 3), (b"W", 3), (b"X", 3)])
+        self.assertEqual(text_of(frames, 3), "cells [1, 2, 3]")  # the program's state outlives its warm-ups
+        self.assertEqual([exit_of(frames, i) for i in (1, 2, 3)], [CLEAN] * 3)
+
+    def test_no_k_from_a_program_that_has_ended(self):
+        def script(channel, message):
+            return 9  # the program exits in its cell, without C
+        frames = run(script, [cell(1), ("wait", b"X", 1), WARMUP, cell(2), ("wait", b"X", 2), WARMUP, b"x\n",
+                              ("wait", b"P")])
+        self.assertEqual(exit_of(frames, 1), {"exitCode": 9, "signal": None, "limit": None, "problem": None,
+                                              "ended": True})
+        self.assertEqual(exit_of(frames, 2), {"exitCode": 9, "signal": None, "limit": None, "ended": True,
+                                              "problem": "the program had ended before the cell"})
+        self.assertNotIn(b"K", [kind for kind, _, _ in frames])
+        self.assertEqual(frames[-1], (b"P", 0, b"not JSON"))  # the warm-ups were read, and answered by nothing
+
+    def test_a_session_whose_program_ended_answers_each_later_cell_at_once(self):
+        def script(channel, message):
+            os.write(1, b"last words\n")
+            return 4
+        started = time.monotonic()
+        frames = run(script, [cell(1), ("wait", b"X", 1), cell(2), ("wait", b"X", 2), cell(3), ("wait", b"X", 3)])
+        self.assertLess(time.monotonic() - started, 3)
+        self.assertEqual(text_of(frames, 1), "last words\n")
+        self.assertEqual(exit_of(frames, 1), {"exitCode": 4, "signal": None, "limit": None, "problem": None,
+                                              "ended": True})
+        for cell_id in (2, 3):
+            self.assertEqual(kinds_of(frames, cell_id), [b"C", b"W", b"X"])
+            self.assertEqual(dict(by_cell(frames, cell_id))[b"W"], b'{"files": [], "omitted": []}')
+            self.assertEqual(exit_of(frames, cell_id), {"exitCode": 4, "signal": None, "limit": None, "ended": True,
+                                                        "problem": "the program had ended before the cell"})
+
+    def test_a_program_gone_between_cells(self):
+        def script(channel, message):
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            end(channel)
+        frames = run(script, [cell(1), ("wait", b"X", 1), ("signal", signal.SIGTERM), ("sleep", 0.3), cell(2),
+                              ("wait", b"X", 2), cell(3), ("wait", b"X", 3)])
+        self.assertEqual(exit_of(frames, 1), CLEAN)
+        report = exit_of(frames, 2)
+        self.assertEqual(report, {"exitCode": None, "signal": signal.SIGTERM, "limit": None, "ended": True,
+                                  "problem": "the program had ended before the cell"})
+        check_order(self, frames, 2)
+        self.assertEqual(exit_of(frames, 3), report)
+
+    def test_frames_after_c_belong_to_the_next_cell(self):
+        def script(channel, message):
+            end(channel)
+            if message["id"] == 1:
+                channel.frame(b"D", bundle("late"))  # a thread of the user's, between cells
+                channel.ack()
+        frames = run(script, [cell(1), ("wait", b"X", 1), ("sleep", 0.1), cell(2), ("wait", b"X", 2)])
+        self.assertEqual(kinds_of(frames, 1), [b"C", b"W", b"X"])
+        self.assertEqual(kinds_of(frames, 2), [b"D", b"C", b"W", b"X"])
+        self.assertEqual(payloads(frames, 2, b"D"), [{"text/plain": "late"}])
+        self.assertEqual(exit_of(frames, 2), CLEAN)  # acked, and the program's C for cell 2 came after
+
+    def test_frames_between_cells_met_by_a_warm_up_are_acked_and_dropped(self):
+        def script(channel, message):
+            if message["id"] == 2:
+                os.write(1, b"after\n")
+            end(channel)
+            if message["id"] == 1:
+                channel.frame(b"D", bundle("late"))
+                channel.frame(b"P", b"a late word")
+                channel.ack()  # waits until the warm-up reads them
+                channel.ack()
+        frames = run(script, [cell(1), ("wait", b"X", 1), ("sleep", 0.1), WARMUP, ("wait", b"K"), cell(2),
+                              ("wait", b"X", 2)])
+        self.assertEqual([(kind, cell_id) for kind, cell_id, _ in frames],
+                         [(b"C", 1), (b"W", 1), (b"X", 1), (b"K", 0), (b"O", 2), (b"C", 2), (b"W", 2), (b"X", 2)])
+        self.assertEqual(exit_of(frames, 2), CLEAN)
+
+    def test_a_bad_payload_leaves_the_session_alive(self):
+        def script(channel, message):
+            os.write(1, b"%d " % os.getpid())
+            if message["id"] == 1:
+                channel.frame(b"D", json.dumps({"text/plain": "x", "application/json": [[[[]]]]}).encode()[:-3])
+                channel.ack()
+            end(channel)
+        frames = run(script, [cell(1), ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
+        first = exit_of(frames, 1)
+        self.assertEqual((first["exitCode"], first["ended"]), (0, False))
+        self.assertTrue(first["problem"].startswith("the program sent a display that is not a mime bundle: not JSON"),
+                        first)
+        self.assertEqual(kinds_of(frames, 1), [b"O", b"C", b"W", b"X"])  # the display dropped
+        self.assertEqual(exit_of(frames, 2), CLEAN)
+        self.assertEqual(text_of(frames, 1), text_of(frames, 2))  # the same program
+
+    def test_each_payload_rule_costs_its_frame_only(self):
+        deep = {"text/plain": "x", "application/json": json.loads("[" * 70 + "]" * 70)}
+        cases = [
+            ("a display without text/plain", [(b"D", b'{"text/html": "<b>"}')],
+             "the program sent a display that is not a mime bundle: no text/plain string"),
+            ("a display nested too deep", [(b"D", json.dumps(deep).encode())],
+             "the program sent a display that is not a mime bundle: nested over 64 deep"),
+            ("a display with NaN", [(b"D", b'{"text/plain": "x", "application/json": NaN}')],
+             "the program sent a display that is not a mime bundle: not JSON (NaN is not JSON)"),
+            ("a result that is not an object", [(b"R", b"[]")],
+             "the program sent a display that is not a mime bundle: not a JSON object"),
+            ("a figure that is not a PNG", [(b"F", b"GIF89a")], "the program sent a figure that is not a PNG"),
+            ("an unknown limit claim", [(b"L", b"disk")], "the program claimed an unknown limit"),
+            ("a second result", [(b"R", bundle("1")), (b"R", bundle("2"))], "the program sent a second result"),
+            ("the program's own problem", [(b"P", b"the program's machinery failed: \x01x")],
+             "the program's machinery failed: ?x"),
+            ("the first problem counts", [(b"F", b"x"), (b"L", b"disk")],
+             "the program sent a figure that is not a PNG"),
+        ]
+        for name, sent, problem in cases:
+            with self.subTest(name):
+                def script(channel, message):
+                    os.write(1, b"%d " % os.getpid())
+                    if message["id"] == 1:
+                        for kind, payload in sent:
+                            channel.frame(kind, payload)
+                            channel.ack()
+                    channel.frame(b"D", bundle("shown %d" % message["id"]))
+                    channel.ack()
+                    end(channel)
+                frames = run(script, [cell(1), ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
+                self.assertEqual(exit_of(frames, 1), dict(CLEAN, problem=problem))
+                self.assertEqual(payloads(frames, 1, b"D"), [{"text/plain": "shown 1"}])
+                self.assertNotIn(b"F", kinds_of(frames, 1))
+                self.assertEqual(payloads(frames, 1, b"R"), [{"text/plain": "1"}] if name == "a second result" else [])
+                self.assertEqual(exit_of(frames, 2), CLEAN)  # the problem was the cell's, not the session's
+                self.assertEqual(payloads(frames, 2, b"D"), [{"text/plain": "shown 2"}])
+                self.assertEqual(text_of(frames, 1), text_of(frames, 2))
+
+    def test_a_header_that_breaks_the_channel_ends_the_session(self):
+        cases = [
+            ("an invalid C word", codelab_frames.program_frame(b"C", b"exit:x"),
+             "the program ended its cell with an invalid word"),
+            ("a frame over frameBytes", codelab_frames.PROGRAM_HEADER.pack(b"D", 5000),
+             "the program sent a frame over 100 bytes"),
+            ("a K inside a cell", codelab_frames.program_frame(b"K"),
+             "the program's display channel carried an invalid frame"),
+        ]
+        for name, data, problem in cases:
+            with self.subTest(name):
+                def script(channel, message):
+                    channel.raw(data)
+                    time.sleep(30)
+                frames = run(script, [cell(1, richOut={"frameBytes": 100}), ("wait", b"X", 1), cell(2),
+                                      ("wait", b"X", 2)])
+                self.assertEqual(exit_of(frames, 1), {"exitCode": None, "signal": signal.SIGKILL, "limit": None,
+                                                      "problem": problem, "ended": True})
+                self.assertEqual(exit_of(frames, 2)["problem"], "the program had ended before the cell")
+
+    def test_a_broken_channel_ends_the_session_not_the_supervisor(self):
+        def script(channel, message):
+            channel.frame(b"Z", b"a header no rule knows")
+            time.sleep(30)
+        frames = run(script, [cell(1), ("wait", b"X", 1), cell(2), ("wait", b"X", 2), WARMUP, b"x\n",
+                              ("wait", b"P")])
+        report = exit_of(frames, 1)
+        self.assertTrue(report["ended"])
+        self.assertEqual(report["signal"], signal.SIGKILL)
+        self.assertIn("invalid frame", report["problem"])
+        self.assertEqual(exit_of(frames, 2), {"exitCode": None, "signal": signal.SIGKILL, "limit": None,
+                                              "problem": "the program had ended before the cell", "ended": True})
+        self.assertEqual(frames[-1], (b"P", 0, b"not JSON"))  # no K: there is no program to warm up
+
+    def test_the_output_budget_is_each_cells_and_ends_no_session(self):
+        def script(channel, message):
+            channel.frame(b"D", bundle("y" * 40))
+            channel.ack()
+            os.write(1, b"printed %d\n" % message["id"])
+            end(channel)
+        frames = run(script, [cell(1, limits={"outputBytes": 20}), ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
+        self.assertEqual(kinds_of(frames, 1), [b"T", b"C", b"W", b"X"])  # the display and what follows: not sent
+        self.assertEqual(exit_of(frames, 1), CLEAN)
+        self.assertEqual(kinds_of(frames, 2), [b"D", b"O", b"C", b"W", b"X"])
+        self.assertEqual(text_of(frames, 2), "printed 2\n")
+
+    def test_a_limit_claim_is_its_cells_own(self):
+        def script(channel, message):
+            if message["id"] == 1:
+                for claim in (b"pids", b"memory"):
+                    channel.frame(b"L", claim)
+                    channel.ack()
+            end(channel, b"error" if message["id"] == 1 else b"ok")
+        frames = run(script, [cell(1), ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
+        self.assertEqual(exit_of(frames, 1), dict(CLEAN, exitCode=1, limit="pids"))  # the first claim counts
+        self.assertEqual(exit_of(frames, 2), CLEAN)
+
+    def test_each_files_report_holds_what_changed_since_the_last(self):
+        workspace = temp_dir(self)
+        writes = {1: {"a.txt": b"one"}, 2: {}, 3: {"a.txt": b"three", "b.txt": b"new"}}
+
+        def script(channel, message):
+            for name, content in writes[message["id"]].items():
+                with open(os.path.join(workspace, name), "wb") as out:
+                    out.write(content)
+            end(channel)
+        frames = Kernel(fake(script), workspace=workspace).run(
+            [step for i in (1, 2, 3) for step in (cell(i), ("wait", b"X", i))])
+        reports = [payloads(frames, i, b"W")[0] for i in (1, 2, 3)]
+        self.assertEqual([[(f["path"], base64.b64decode(f["content"])) for f in r["files"]] for r in reports],
+                         [[("a.txt", b"one")], [], [("a.txt", b"three"), ("b.txt", b"new")]])
 
 
 class FailuresTest(unittest.TestCase):
@@ -216,13 +506,13 @@ class FailuresTest(unittest.TestCase):
         self.assertEqual(exit_of(frames, 1)["problem"], "the workspace scan failed: RuntimeError: disk on fire")
 
     def test_a_failing_turn_kills_the_program_and_says_so(self):
-        original = codelab_supervisor.Turn.frame
+        original = codelab_turn.Turn.frame
 
         def failing(turn, kind, payload):
             if kind == b"D" and turn.cell == 1:
                 raise KeyError("boom")
             return original(turn, kind, payload)
-        with mock.patch.object(codelab_supervisor.Turn, "frame", failing):
+        with mock.patch.object(codelab_turn.Turn, "frame", failing):
             frames = run(self.ok, [cell(1), ("wait", b"X", 1), cell(2), ("sleep", 0.1)])
         report = exit_of(frames, 1)
         self.assertEqual(report["problem"], "the supervisor failed: KeyError: 'boom'")

@@ -2,8 +2,6 @@
 reason, and a session's later scans read only what changed."""
 import base64
 import os
-import shutil
-import tempfile
 import time
 import unittest
 from unittest import mock
@@ -11,14 +9,14 @@ from unittest import mock
 import codelab_frames
 import codelab_workspace
 from codelab_workspace import Workspace
+from tests.harness import temp_dir
 
 CAPS = {"maxDepth": 4, "maxCount": 64, "maxFileBytes": 1 << 20, "maxTotalBytes": 1 << 22}
 
 
 class WorkspaceTest(unittest.TestCase):
     def setUp(self):
-        self.root = tempfile.mkdtemp(prefix="codelab-ws-")
-        self.addCleanup(shutil.rmtree, self.root, True)
+        self.root = temp_dir(self)
         self.workspace = Workspace(self.root)
 
     def write(self, path, content=b"x"):
@@ -134,8 +132,7 @@ class WorkspaceTest(unittest.TestCase):
         self.assertEqual(omitted[-1]["reason"], "the scan stopped after 10 entries")
 
     def test_a_link_swapped_in_is_not_followed(self):
-        outside = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, outside, True)
+        outside = temp_dir(self, "outside-")
         with open(os.path.join(outside, "secret"), "wb") as out:
             out.write(b"s")
         os.makedirs(os.path.join(self.root, "d"))
