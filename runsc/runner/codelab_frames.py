@@ -11,8 +11,9 @@ import struct
 # Supervisor -> service: type, cell id, payload length. Program -> supervisor: type, payload length.
 HOST_HEADER = struct.Struct(">cII")
 PROGRAM_HEADER = struct.Struct(">cI")
-HOST_KINDS = b"KPOEFRDTCWX"
-PROGRAM_KINDS = b"KFRDLCP"  # K only when the program is asked to be ready, C only in a session's cell
+HOST_KINDS = b"KPSOEFRDTCWX"
+# K only when the program is asked to be ready, S once a cell's code starts, C only in a session's cell.
+PROGRAM_KINDS = b"KSFRDLCP"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_ID = (1 << 31) - 1
 ACK = b"k"

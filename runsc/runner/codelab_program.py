@@ -86,21 +86,23 @@ class Kernel:
         self.channel.send(b"K", ack=False)
 
     def cell(self, message):
-        """One cell, ended by C (a session) or by the program's exit code (a run). Never raises."""
+        """One cell, ended by C (a session) or by the program's exit code (a run). Never raises.
+        Its code runs only once its stage is set; S says so, and a cell that never runs has none."""
         keep = bool(message.get("keep"))
         try:
             problem = self.prepare(message)
         except BaseException as error:
             problem = machinery(error)
         if problem is None:
-            outcome = execute(message["code"], self.module)
+            outcome = execute(message["code"], self.module, self.channel)
         else:
             self.tell_problem(problem)
             outcome = 1
         if os.getpid() != interrupts.owner:
             os._exit(exit_code(outcome) & 0xFF)  # a fork of the program ran off the end of the cell
         if keep:
-            flush_output()
+            if problem is None:
+                flush_output()  # (without S the supervisor reads no output: what a thread left waits)
             self.end_session_cell(outcome)
             return 0
         return finish_run(outcome)
@@ -134,7 +136,6 @@ class Kernel:
             self.channel.send(b"C", word or b"error")
         except OSError:
             os._exit(EX_SOFTWARE)  # the channel is gone (the user's code closed it): the session cannot go on
-        interrupts.settle()  # a late interrupt of this cell; the next cell's come after this
 
 
 def machinery(error):
@@ -270,13 +271,17 @@ def exit_code_of(stop):
     return 1
 
 
-def execute(code, module):
+def execute(code, module, channel):
     """Runs one cell and shows its value and figures: 0 if it returned, 1 if it raised, ("exit", N)
     if it raised SystemExit(N). Never raises: an interrupt is the cell's KeyboardInterrupt."""
     try:
         signal.signal(signal.SIGINT, interrupts.handler)  # the user's own handler lasts one cell
         try:
-            interrupts.allow(True)  # an interrupt that came early is raised here
+            try:
+                channel.start()  # S: the cell's clock starts; its interrupts come from here
+            except OSError:
+                pass  # the channel is gone: a run goes on without it (a session's program is being ended)
+            interrupts.allow(True)  # an interrupt that came since S is raised here
             value = run_cell(code, module.__dict__)
             if value is not None:
                 codelab_display.send_bundle(b"R", value)

@@ -32,7 +32,8 @@ WARMUP_FRAME_MAX = 1 << 22  # a stray frame of a session's thread met during a w
 
 class Warmup:
     """The program's answer to a warm-up: its K. Frames a session's thread sent between cells are
-    acknowledged and dropped (there is no cell to show them in)."""
+    acknowledged and dropped (there is no cell to show them in); an S (no cell's code starts
+    between cells) breaks the channel."""
 
     def __init__(self, program):
         self.program, self.ready = program, False
@@ -44,7 +45,7 @@ class Warmup:
         self.program.ack()
 
     def header(self, kind, length):
-        if kind not in codelab_frames.PROGRAM_KINDS or length > WARMUP_FRAME_MAX:
+        if kind not in codelab_frames.PROGRAM_KINDS or kind == b"S" or length > WARMUP_FRAME_MAX:
             return "invalid frame"
         return None
 

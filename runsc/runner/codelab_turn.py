@@ -1,8 +1,11 @@
-"""One cell through the supervisor (runsc/PROTOCOL.md): its line to the program, its output and
-display-channel frames checked against the cell's caps and output budget, C when its code is over,
-then W (the files, off the cell's clock) and X. A channel frame whose header is sound but whose
-payload breaks its rule costs that frame only: it is dropped, acked, and named in X's problem. A
-header no rule allows (an unknown type, a length over frameBytes, an invalid C word) breaks the
+"""One cell through the supervisor (runsc/PROTOCOL.md): its line to the program, S when the
+program says the cell's code starts (the cell's clock starts there; an interrupt for the cell waits
+for it), its output and display-channel frames checked against the cell's caps and output budget, C
+when its code is over, then W (the files, off the cell's clock) and X. Nothing of the cell's output
+goes out before its S: the output pipes are read from S on, and a display before it is dropped. A
+channel frame whose header is sound but whose payload breaks its rule costs that frame only: it is
+dropped, acked, and named in X's problem. A header no rule allows (an unknown type, a length over
+frameBytes, an invalid C word, an S with a payload, a second S, an S between cells) breaks the
 channel: a run goes on without it, a session's program is ended.
 """
 import os
@@ -60,6 +63,9 @@ class Turn:
         self.budget = Budget(message["limits"]["outputBytes"])
         self.stdin = memoryview(message["stdin"].encode("utf-8", "surrogatepass") if first and not self.keep else b"")
         self.code_over = False
+        self.started = False  # the program's S: the cell's code runs
+        self.interrupt_held = False  # an interrupt for the cell before its S
+        self.between_cells = False  # reading what the channel held before the cell's line
         self.ending = False  # the supervisor ends the program (the end of stdin)
         self.outcome = None  # a session's cell: the program's C as an exit code
         self.problem = self.claim = None
@@ -102,7 +108,11 @@ class Turn:
                 program.close_stdin()
             self.supervisor.during_cell(self)  # lines that came with the cell's
             if program.reader.buffer or program.reader.skipping is not None:
-                self.pump_channel()  # what a session's thread sent between cells
+                self.between_cells = True  # what a session's thread sent between cells
+                try:
+                    self.pump_channel()
+                finally:
+                    self.between_cells = False
         selector = selectors.DefaultSelector()
         try:
             self.loop(selector)
@@ -133,7 +143,7 @@ class Turn:
                 self.flush_outputs()
                 self.code_over = True
                 return
-            readers = set(program.outputs_open)
+            readers = set(program.outputs_open) if self.started else set()  # output waits for S
             if program.channel_open:
                 readers.add(program.channel_read)
             if ended and not readers:
@@ -169,16 +179,32 @@ class Turn:
                     break
 
     def host_lines(self):
-        """Messages while the cell runs: an interrupt for it is a SIGINT; any other is held back
-        (refused after X). The end of stdin ends the program; the cell is reported all the same."""
+        """Messages while the cell runs: an interrupt for it is a SIGINT (held until its S); any
+        other is held back (refused after X). The end of stdin ends the program; the cell is
+        reported all the same."""
         if not self.host.fill():
             self.ending = True
             self.program.end_all()
         self.supervisor.during_cell(self)
 
     def interrupt(self, cell):
-        if cell == self.cell and not self.code_over and self.program.status is None:
-            self.program.interrupt()
+        """SIGINT for the cell's code: at once once it runs (its S), at its S before; never once its
+        C is read (a late interrupt is dropped, as one for any other cell)."""
+        if cell == self.cell and not self.code_over and not self.over() and self.program.status is None:
+            if self.started:
+                self.program.interrupt()
+            else:
+                self.interrupt_held = True
+
+    def start(self):
+        """The program's S: the cell's code starts now. The service hears it first of the cell's
+        frames; an interrupt that came before is sent now."""
+        self.started = True
+        self.host.send(b"S", self.cell)
+        if self.interrupt_held:
+            self.interrupt_held = False
+            if self.program.status is None:
+                self.program.interrupt()
 
     def write_stdin(self):
         try:
@@ -208,7 +234,10 @@ class Turn:
         return True
 
     def flush_outputs(self):
-        """Forwards everything printed so far: output comes before the frame that follows it."""
+        """Forwards everything printed so far: output comes before the frame that follows it. Before
+        S there is none of the cell's to forward (what is there waits for a cell that runs)."""
+        if not self.started:
+            return
         for fd in (self.program.stdout_read, self.program.stderr_read):
             for _ in range(64):
                 if fd not in self.program.outputs_open or not self.forward_output(fd):
@@ -254,11 +283,19 @@ class Turn:
     def header(self, kind, length):
         """A frame's header, before its payload is read: None to read it, "skip" to drop it
         unread (past the budget), or the problem that breaks the channel."""
-        if kind not in (b"FRDLCP" if self.keep else b"FRDLP"):
+        if kind not in (b"SFRDLCP" if self.keep else b"SFRDLP"):
             return "the program's display channel carried an invalid frame"
+        if kind == b"S":
+            if length:
+                return "the program's display channel carried an invalid frame"
+            if self.started:
+                return "the program started its cell's code twice"
+            if self.between_cells:
+                return "the program started a cell's code between cells"
+            return None
         if length > self.caps["frameBytes"]:
             return "the program sent a frame over %d bytes" % self.caps["frameBytes"]
-        if kind in b"FRD":
+        if kind in b"FRD" and self.started:
             self.flush_outputs()
             if length > self.budget.left:
                 self.truncate()
@@ -275,6 +312,9 @@ class Turn:
         """A whole frame: forwarded, or noted and dropped, then acked; the problem if it breaks the
         channel. A frame whose header was sound but whose payload breaks its rule is an error of
         that frame only: the channel stays in step, and the cell ends with the problem said."""
+        if kind == b"S":
+            self.start()
+            return None  # no ack
         if kind == b"C":
             outcome = c_outcome(payload)
             if outcome is None:
@@ -290,6 +330,8 @@ class Turn:
                 self.note("the program claimed an unknown limit")
         elif kind == b"P":
             self.note(payload)
+        elif not self.started:
+            self.note("the program sent a display before its cell's code started")
         elif kind == b"F":
             if not payload.startswith(codelab_frames.PNG_MAGIC):
                 self.note("the program sent a figure that is not a PNG")

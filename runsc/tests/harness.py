@@ -128,8 +128,9 @@ class FakeChannel:
         return json.loads(self.lines.pop(0))
 
 
-def fake(script):
-    """A program body: enters, says K, then for each cell line calls script(channel, message)."""
+def fake(script, start=True):
+    """A program body: enters, says K, then for each cell line says S (unless start is False: then
+    the script says it, or not) and calls script(channel, message)."""
     def body(_preload, *fds):
         fake_enter(*fds)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a test that interrupts sets its own handler
@@ -142,6 +143,8 @@ def fake(script):
             if message.get("type") == "warmup":
                 channel.frame(b"K")
                 continue
+            if start:
+                channel.frame(b"S")
             code = script(channel, message)
             if code is not None:
                 return code
@@ -193,6 +196,10 @@ class Frames:
                 self.list.extend(complete)
                 self.changed.notify_all()
 
+    def has(self, kind, cell=None):
+        with self.changed:
+            return any(f[0] == kind and (cell is None or f[1] == cell) for f in self.list)
+
     def wait(self, kind, cell=None, timeout=10):
         """Until a frame of that kind, or of those kinds, (and cell) has come; True if it did."""
         kinds = (kind,) if isinstance(kind, bytes) else tuple(kind)
@@ -208,9 +215,9 @@ class Frames:
 
 class Kernel:
     """One supervisor and its program on the host. run(steps): each step is bytes to write on
-    the supervisor's stdin, ("wait", kind, cell) for a frame, ("sleep", seconds), or ("signal",
-    number) to the program; stdin is then closed (the supervisor's only end) and run() returns
-    the frames."""
+    the supervisor's stdin, ("wait", kind, cell) for a frame, ("until", predicate) until
+    predicate(frames) is true, ("sleep", seconds), or ("signal", number) to the program; stdin is
+    then closed (the supervisor's only end) and run() returns the frames."""
 
     def __init__(self, body, preload=False, workspace=None, max_line=codelab_host.MAX_LINE, timeout=20):
         self.own_workspace = workspace is None
@@ -271,6 +278,14 @@ class Kernel:
                                             max(0.1, deadline - time.monotonic())):
                         self.failures.append("no %r frame for cell %r" % (step[1], step[2:]))
                         break
+                elif step[0] == "until":
+                    while not step[1](self.frames):
+                        if time.monotonic() > deadline:
+                            self.failures.append("waited in vain for %r" % (step[1],))
+                            break
+                        time.sleep(0.01)
+                    if self.failures:
+                        break
                 elif step[0] == "sleep":
                     time.sleep(step[1])
                 elif step[0] == "signal":  # to the program's process
@@ -297,9 +312,17 @@ def text_of(frames, cell_id, kind=b"O"):
     return b"".join(payload for k, cid, payload in frames if k == kind and cid == cell_id).decode("utf-8", "replace")
 
 
-def check_order(testcase, frames, cell_id):
-    """The spec's order for one cell: output and display frames, then C, then W, then X, once each."""
+def check_order(testcase, frames, cell_id, started=None):
+    """The spec's order for one cell: S (a cell whose code ran; started, when not None, says whether
+    it must be there), output and display frames only after it, then C, then W, then X, once each."""
     kinds = [kind for kind, _ in by_cell(frames, cell_id)]
+    if started is not None:
+        testcase.assertEqual(kinds[:1] == [b"S"], started, kinds)
+    testcase.assertLessEqual(kinds.count(b"S"), 1, kinds)
+    if kinds[:1] == [b"S"]:
+        kinds = kinds[1:]
+    else:
+        testcase.assertEqual(kinds, [b"C", b"W", b"X"], kinds)  # no S: nothing of the cell's
     testcase.assertEqual(kinds[-3:], [b"C", b"W", b"X"], kinds)
     testcase.assertEqual(kinds.count(b"C"), 1, kinds)
     testcase.assertEqual(kinds.count(b"X"), 1, kinds)

@@ -53,7 +53,9 @@ def channel_bytes(rnd):
     if choice == 0:
         return bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 300))), None
     if choice == 1:
-        return b"Z" + os.urandom(rnd.randrange(4, 40)), True  # an unknown type: always breaks it
+        return rnd.choice([b"Z" + os.urandom(rnd.randrange(4, 40)),  # an unknown type: always breaks it
+                           codelab_frames.program_frame(b"S"),  # a second S (the fake said one): as well
+                           codelab_frames.program_frame(b"S", os.urandom(rnd.randrange(1, 9)))]), True
     if choice == 2:  # against the rule: dropped and acked; past the budget: skipped; over frameBytes: breaks it
         return codelab_frames.program_frame(b"D", b"[" * rnd.randrange(60, 200000)), None
     if choice == 3:  # over any frameBytes: always breaks it
@@ -93,7 +95,7 @@ def plan_cell(rnd, keep):
     return {"actions": actions, "end": end, "breaks": breaks, "code": rnd.randrange(256)}
 
 
-def fake_script(plans):
+def fake_script(plans, markers):
     def script(channel, message):
         plan = plans.get(message["id"])
         if plan is None:
@@ -117,6 +119,7 @@ def fake_script(plans):
                         channel.ack()
             except OSError:
                 broken = True
+        open(os.path.join(markers, str(message["id"])), "w").close()  # its actions are done
         end = plan["end"]
         if end == "die":
             os.kill(os.getpid(), signal.SIGKILL)
@@ -165,6 +168,7 @@ class FuzzTest(unittest.TestCase):
 
     def one_kernel(self, rnd):
         plans, steps, sent = {}, [], []
+        markers = temp_dir(self, "markers-")
         next_id = 1
         for _ in range(rnd.randrange(1, 5)):
             for _ in range(rnd.randrange(0, 3)):
@@ -185,12 +189,14 @@ class FuzzTest(unittest.TestCase):
             for _ in range(rnd.randrange(0, 3)):
                 steps.append(garbage_line(rnd) if rnd.random() < 0.5 else interrupt(next_id))
             if plan["end"] == "hang" or plan["breaks"] is None:
-                steps.append(("sleep", 0.05))
+                # until it has done what it planned (or is over): then the end of stdin ends it
+                steps.append(("until", lambda frames, cell_id=next_id: os.path.exists(os.path.join(markers, str(cell_id)))
+                              or frames.has(b"X", cell_id)))
                 break  # a program that waits (for an ack, or for nothing): the end of stdin ends it
             steps.append(("wait", b"X", next_id))
             if not keep:
                 break  # a run's kernel is over: nothing more is owed
-        frames = Kernel(fake(fake_script(plans)), max_line=2048, timeout=15).run(steps)
+        frames = Kernel(fake(fake_script(plans, markers)), max_line=2048, timeout=15).run(steps)
         reports = self.check_frames(frames, sent)
         for cell_id, plan in plans.items():
             sent_bytes = sum(len(p) for k, c, p in frames if c == cell_id and k in b"OEFRD")

@@ -26,7 +26,7 @@ class ProgramTest(unittest.TestCase):
         frames = self.run_kernel([cell(1, code, keep=False, stdin="abc",
                                        files=[{"path": "in put/d\u00e9j\u00e0 vu.txt", "content": b64("xy")}]),
                                   ("wait", b"X", 1)])
-        check_order(self, frames, 1)
+        check_order(self, frames, 1, started=True)
         self.assertEqual(text_of(frames, 1), "ABC\n")
         self.assertEqual(json.loads(dict(by_cell(frames, 1))[b"R"]), {"text/plain": "42"})
         report = json.loads(dict(by_cell(frames, 1))[b"W"])
@@ -81,6 +81,52 @@ class ProgramTest(unittest.TestCase):
         self.assertEqual(exit_of(frames, 2)["exitCode"], 1)
         self.assertEqual(exit_of(frames, 3)["exitCode"], 0)
 
+    def test_an_interrupt_sent_with_its_cells_line_is_never_lost(self):
+        # Each interrupt comes in the same write as its cell's line, while the program may still be
+        # finishing the cell before: the supervisor holds it until the cell's S. A lost one would
+        # leave its cell asleep, and the wait for its X would fail.
+        steps = [cell(1, "import time\nslept = 0"), ("wait", b"X", 1)]
+        for i in range(2, 52):
+            steps += [cell(i, "slept += 1\ntime.sleep(30)\nprint('not interrupted')") + interrupt(i),
+                      ("wait", b"X", i)]
+        steps += [cell(52, "slept"), ("wait", b"X", 52)]
+        frames = Kernel(real_program(self.workspace), workspace=self.workspace, timeout=60).run(steps)
+        for i in range(2, 52):
+            check_order(self, frames, i, started=True)
+            stderr = text_of(frames, i, b"E")
+            self.assertTrue(stderr.endswith("KeyboardInterrupt\n"), (i, stderr))
+            self.assertNotIn("codelab", stderr, i)
+            self.assertEqual(exit_of(frames, i), {"exitCode": 1, "signal": None, "limit": None, "problem": None,
+                                                  "ended": False}, i)
+        self.assertEqual(text_of(frames, 52), "")
+        result = json.loads(dict(by_cell(frames, 52))[b"R"])["text/plain"]
+        self.assertLessEqual(int(result), 50)  # an interrupt may come before `slept += 1`, never a second one
+        self.assertEqual(exit_of(frames, 52)["exitCode"], 0)  # the kernel alive, no interrupt left over
+
+    def test_a_sigint_handled_between_cells_is_dropped_at_the_next_s(self):
+        # As a late interrupt would be (the supervisor signalled before it read the cell's C): held
+        # outside the code, and dropped when the next cell's S goes out.
+        frames = self.run_kernel([cell(1, "import os, signal, threading\n"
+                                          "threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()"),
+                                  ("wait", b"X", 1), ("sleep", 0.6), cell(2, "import time\ntime.sleep(0.2)\n'fine'"),
+                                  ("wait", b"X", 2)])
+        self.assertEqual(exit_of(frames, 1)["exitCode"], 0)
+        self.assertEqual(text_of(frames, 2, b"E"), "")
+        self.assertEqual(exit_of(frames, 2)["exitCode"], 0)
+        self.assertEqual(json.loads(dict(by_cell(frames, 2))[b"R"]), {"text/plain": "'fine'"})
+
+    def test_s_comes_before_the_cells_output_and_a_late_interrupt_waits_for_no_s(self):
+        frames = self.run_kernel([cell(1, "print('one')"), ("wait", b"X", 1), interrupt(1),
+                                  cell(2, "import sys\nprint('two')\nprint('err', file=sys.stderr)\n2"),
+                                  ("wait", b"X", 2)])
+        self.assertEqual([k for k, _ in by_cell(frames, 1)], [b"S", b"O", b"C", b"W", b"X"])
+        self.assertEqual(by_cell(frames, 1)[0], (b"S", b""))
+        kinds = [k for k, _ in by_cell(frames, 2)]
+        self.assertEqual(kinds[0], b"S", kinds)
+        check_order(self, frames, 2, started=True)
+        self.assertEqual((text_of(frames, 2), text_of(frames, 2, b"E")), ("two\n", "err\n"))
+        self.assertEqual(exit_of(frames, 2)["exitCode"], 0)
+
     def test_interrupts_racing_the_ends_of_cells_never_end_the_program(self):
         steps = []
         for i in range(1, 41):
@@ -92,7 +138,7 @@ class ProgramTest(unittest.TestCase):
             self.assertFalse(report["ended"], (i, report))
             self.assertIsNone(report["problem"], (i, report))
             self.assertIn(report["exitCode"], (0, 1))
-            check_order(self, frames, i)
+            check_order(self, frames, i, started=True)
 
     def test_input_files_that_cannot_be_written(self):
         frames = self.run_kernel([
@@ -105,6 +151,9 @@ class ProgramTest(unittest.TestCase):
                                               "problem": "input file 'data': Is a directory"})
         self.assertEqual(exit_of(frames, 3)["problem"], "input file 'plain/under': Not a directory")
         self.assertEqual(text_of(frames, 2) + text_of(frames, 3), "")
+        for i in (2, 3):
+            check_order(self, frames, i, started=False)  # no S: the cell's code never ran
+        check_order(self, frames, 4, started=True)
         self.assertEqual(exit_of(frames, 4)["exitCode"], 0)
         self.assertEqual(text_of(frames, 4), "after\n")
 
@@ -122,6 +171,7 @@ class ProgramTest(unittest.TestCase):
         report = exit_of(frames, 1)
         self.assertEqual((report["exitCode"], report["ended"], report["problem"]),
                          (1, True, "input file 'data': Is a directory"))
+        check_order(self, frames, 1, started=False)
 
     def test_displays_that_break_the_rule_are_shown_within_it(self):
         code = '''
@@ -155,9 +205,11 @@ list(range(400000))
                 "threading.Thread(target=later).start()")
         frames = self.run_kernel([cell(1, code), ("wait", b"X", 1), ("sleep", 0.5), cell(2, "'next'"),
                                   ("wait", b"X", 2), cell(3, "import time\ntime.sleep(0.3)"), ("wait", b"X", 3)])
-        kinds = [k for k, _ in by_cell(frames, 2)]
-        self.assertEqual(kinds[0], b"D")  # sent between cells: the next cell's first frame
-        self.assertIn(b"R", kinds)
+        for i in (2, 3):  # sent between cells: held for the next cell's S (and its code may be quicker)
+            check_order(self, frames, i, started=True)
+            self.assertIsNone(exit_of(frames, i)["problem"])
+        self.assertEqual([json.loads(p) for k, c, p in frames if k == b"D"], [{"text/plain": "'late'"}])
+        self.assertIn(b"R", [k for k, _ in by_cell(frames, 2)])
         self.assertEqual(text_of(frames, 2) + text_of(frames, 3), "printed late\n")  # after its display's ack
         self.assertEqual([exit_of(frames, i)["exitCode"] for i in (1, 2, 3)], [0, 0, 0])
 

@@ -23,8 +23,8 @@ def bundle(text="x", **more):
     return json.dumps({"text/plain": text, **more}).encode()
 
 
-def run(script, steps, **options):
-    return Kernel(fake(script), **options).run(steps)
+def run(script, steps, start=True, **options):
+    return Kernel(fake(script, start=start), **options).run(steps)
 
 
 class RunTest(unittest.TestCase):
@@ -43,7 +43,7 @@ class RunTest(unittest.TestCase):
             return 0
         frames = run(script, [cell(1, keep=False), ("wait", b"X", 1)])
         check_order(self, frames, 1)
-        self.assertEqual([k for k, _ in by_cell(frames, 1)], [b"O", b"D", b"E", b"F", b"R", b"C", b"W", b"X"])
+        self.assertEqual([k for k, _ in by_cell(frames, 1)], [b"S", b"O", b"D", b"E", b"F", b"R", b"C", b"W", b"X"])
         self.assertEqual(exit_of(frames, 1), {"exitCode": 0, "signal": None, "limit": None, "problem": None,
                                               "ended": True})
 
@@ -106,7 +106,7 @@ class RunTest(unittest.TestCase):
             channel.frame(b"C", b"ok")
             channel.ack()
         frames = run(script, [cell(1), ("wait", b"X", 1)])
-        self.assertEqual([k for k, _ in by_cell(frames, 1)], [b"D", b"C", b"W", b"X"])
+        self.assertEqual([k for k, _ in by_cell(frames, 1)], [b"S", b"D", b"C", b"W", b"X"])
         self.assertIsNone(exit_of(frames, 1)["problem"])
 
     def test_the_end_of_stdin_during_a_cell(self):
@@ -221,6 +221,52 @@ class SessionTest(unittest.TestCase):
         self.assertEqual(exit_of(frames, 2), CLEAN)
         self.assertNotIn(b"P", [kind for kind, _, _ in frames])  # dropped silently
 
+    def test_an_interrupt_before_the_cells_s_waits_for_it(self):
+        def script(channel, message):
+            caught = []
+            signal.signal(signal.SIGINT, lambda *_: caught.append(1))
+            time.sleep(0.3)  # the interrupt came with the line: held by the supervisor
+            before = len(caught)
+            channel.frame(b"S")
+            deadline = time.monotonic() + 5
+            while not caught and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os.write(1, b"before S %d, after %d\n" % (before, len(caught)))
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            end(channel, b"error")
+        frames = run(script, [cell(1) + interrupt(1), ("wait", b"X", 1)], start=False)
+        self.assertEqual(kinds_of(frames, 1), [b"S", b"O", b"C", b"W", b"X"])
+        self.assertEqual(text_of(frames, 1), "before S 0, after 1\n")
+        self.assertEqual(exit_of(frames, 1), dict(CLEAN, exitCode=1))
+
+    def test_output_waits_for_s_and_a_cell_without_one_has_none(self):
+        def script(channel, message):
+            if message["id"] == 2:  # its input files could not be written: no S
+                os.write(1, b"printed between cells\n")
+                caught = []
+                signal.signal(signal.SIGINT, lambda *_: caught.append(1))
+                channel.frame(b"P", b"input file 'data': Is a directory")
+                channel.ack()
+                time.sleep(0.3)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                os.write(1, b"signals %d\n" % len(caught))
+                end(channel, b"error")
+                return
+            os.write(2, b"early ")
+            time.sleep(0.2)
+            channel.frame(b"S")
+            os.write(2, b"late\n")
+            end(channel)
+        frames = run(script, [cell(1), ("wait", b"X", 1), cell(2) + interrupt(2), ("wait", b"X", 2),
+                              cell(3), ("wait", b"X", 3)], start=False)
+        for cell_id in (1, 3):
+            check_order(self, frames, cell_id, started=True)  # S, then the output printed before it
+            self.assertEqual(text_of(frames, cell_id, b"E"), "early late\n")
+        self.assertEqual(kinds_of(frames, 2), [b"C", b"W", b"X"])  # its interrupt was dropped, never sent
+        self.assertEqual(exit_of(frames, 2), dict(CLEAN, exitCode=1, problem="input file 'data': Is a directory"))
+        self.assertEqual(text_of(frames, 3), "printed between cells\nsignals 0\n")  # waited for the next S
+        self.assertEqual(text_of(frames, 3, b"E"), "early late\n")
+
     def test_a_late_interrupt_is_dropped_silently(self):
         caught = []
 
@@ -236,7 +282,7 @@ class SessionTest(unittest.TestCase):
                               interrupt(1), ("wait", b"X", 2)])
         self.assertEqual(text_of(frames, 2), "waiting\nsignals 0\n")
         self.assertEqual(exit_of(frames, 2), CLEAN)
-        self.assertEqual([cell_id for _, cell_id, _ in frames], [1, 1, 1] + [2] * (len(frames) - 3))  # no P
+        self.assertEqual([cell_id for _, cell_id, _ in frames], [1] * 4 + [2] * (len(frames) - 4))  # no P
 
     def test_lines_during_a_cell_are_refused_after_its_x(self):
         def script(channel, message):
@@ -247,8 +293,8 @@ class SessionTest(unittest.TestCase):
         frames = run(script, [cell(1), ("wait", b"O", 1), b"nonsense\n", cell(2), WARMUP, interrupt(7),
                               ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
         self.assertEqual([(kind, cell_id) for kind, cell_id, _ in frames],
-                         [(b"O", 1), (b"C", 1), (b"W", 1), (b"X", 1), (b"P", 0), (b"P", 0), (b"P", 0),
-                          (b"C", 2), (b"W", 2), (b"X", 2)])
+                         [(b"S", 1), (b"O", 1), (b"C", 1), (b"W", 1), (b"X", 1), (b"P", 0), (b"P", 0), (b"P", 0),
+                          (b"S", 2), (b"C", 2), (b"W", 2), (b"X", 2)])
         self.assertEqual([payload for kind, _, payload in frames if kind == b"P"],
                          [b"not JSON", b"a cell while one runs", b"a warm-up while a cell runs"])
         self.assertEqual(exit_of(frames, 2), CLEAN)  # the refused cell did not take its id
@@ -270,8 +316,8 @@ class SessionTest(unittest.TestCase):
             end(channel)
         frames = run(script, [cell(5), ("wait", b"X", 5), cell(5), cell(3), ("sleep", 0.2), cell(6), ("wait", b"X", 6)])
         self.assertEqual([(kind, cell_id) for kind, cell_id, _ in frames],
-                         [(b"O", 5), (b"C", 5), (b"W", 5), (b"X", 5), (b"P", 0), (b"P", 0),
-                          (b"O", 6), (b"C", 6), (b"W", 6), (b"X", 6)])
+                         [(b"S", 5), (b"O", 5), (b"C", 5), (b"W", 5), (b"X", 5), (b"P", 0), (b"P", 0),
+                          (b"S", 6), (b"O", 6), (b"C", 6), (b"W", 6), (b"X", 6)])
         self.assertEqual([payload for kind, _, payload in frames if kind == b"P"],
                          [b"cell: id 5 is not above the last one (5)", b"cell: id 3 is not above the last one (5)"])
         self.assertEqual(text_of(frames, 6), "ran 6")
@@ -286,9 +332,9 @@ class SessionTest(unittest.TestCase):
         frames = run(script, [WARMUP, ("wait", b"K"), cell(1), ("wait", b"X", 1), WARMUP, cell(2), ("wait", b"X", 2),
                               WARMUP + cell(3), ("wait", b"X", 3)])  # a cell waits for the warm-up before it
         self.assertEqual([(kind, cell_id) for kind, cell_id, _ in frames],
-                         [(b"K", 0), (b"O", 1), (b"C", 1), (b"W", 1), (b"X", 1),
-                          (b"K", 0), (b"O", 2), (b"C", 2), (b"W", 2), (b"X", 2),
-                          (b"K", 0), (b"O", 3), (b"C", 3), (b"W", 3), (b"X", 3)])
+                         [(b"K", 0), (b"S", 1), (b"O", 1), (b"C", 1), (b"W", 1), (b"X", 1),
+                          (b"K", 0), (b"S", 2), (b"O", 2), (b"C", 2), (b"W", 2), (b"X", 2),
+                          (b"K", 0), (b"S", 3), (b"O", 3), (b"C", 3), (b"W", 3), (b"X", 3)])
         self.assertEqual(text_of(frames, 3), "cells [1, 2, 3]")  # the program's state outlives its warm-ups
         self.assertEqual([exit_of(frames, i) for i in (1, 2, 3)], [CLEAN] * 3)
 
@@ -333,17 +379,19 @@ class SessionTest(unittest.TestCase):
         check_order(self, frames, 2)
         self.assertEqual(exit_of(frames, 3), report)
 
-    def test_frames_after_c_belong_to_the_next_cell(self):
+    def test_a_display_before_the_cells_s_is_dropped_and_named(self):
         def script(channel, message):
             end(channel)
             if message["id"] == 1:
-                channel.frame(b"D", bundle("late"))  # a thread of the user's, between cells
+                channel.frame(b"D", bundle("late"))  # between cells (the real program holds it for the next S)
                 channel.ack()
-        frames = run(script, [cell(1), ("wait", b"X", 1), ("sleep", 0.1), cell(2), ("wait", b"X", 2)])
-        self.assertEqual(kinds_of(frames, 1), [b"C", b"W", b"X"])
-        self.assertEqual(kinds_of(frames, 2), [b"D", b"C", b"W", b"X"])
-        self.assertEqual(payloads(frames, 2, b"D"), [{"text/plain": "late"}])
-        self.assertEqual(exit_of(frames, 2), CLEAN)  # acked, and the program's C for cell 2 came after
+        frames = run(script, [cell(1), ("wait", b"X", 1), ("sleep", 0.1), cell(2), ("wait", b"X", 2),
+                              cell(3), ("wait", b"X", 3)])
+        self.assertEqual(kinds_of(frames, 1), [b"S", b"C", b"W", b"X"])
+        self.assertEqual(kinds_of(frames, 2), [b"S", b"C", b"W", b"X"])
+        self.assertEqual(exit_of(frames, 2),  # acked, and the program's C for cell 2 came after
+                         dict(CLEAN, problem="the program sent a display before its cell's code started"))
+        self.assertEqual(exit_of(frames, 3), CLEAN)
 
     def test_frames_between_cells_met_by_a_warm_up_are_acked_and_dropped(self):
         def script(channel, message):
@@ -358,7 +406,8 @@ class SessionTest(unittest.TestCase):
         frames = run(script, [cell(1), ("wait", b"X", 1), ("sleep", 0.1), WARMUP, ("wait", b"K"), cell(2),
                               ("wait", b"X", 2)])
         self.assertEqual([(kind, cell_id) for kind, cell_id, _ in frames],
-                         [(b"C", 1), (b"W", 1), (b"X", 1), (b"K", 0), (b"O", 2), (b"C", 2), (b"W", 2), (b"X", 2)])
+                         [(b"S", 1), (b"C", 1), (b"W", 1), (b"X", 1), (b"K", 0), (b"S", 2), (b"O", 2), (b"C", 2),
+                          (b"W", 2), (b"X", 2)])
         self.assertEqual(exit_of(frames, 2), CLEAN)
 
     def test_a_bad_payload_leaves_the_session_alive(self):
@@ -373,7 +422,7 @@ class SessionTest(unittest.TestCase):
         self.assertEqual((first["exitCode"], first["ended"]), (0, False))
         self.assertTrue(first["problem"].startswith("the program sent a display that is not a mime bundle: not JSON"),
                         first)
-        self.assertEqual(kinds_of(frames, 1), [b"O", b"C", b"W", b"X"])  # the display dropped
+        self.assertEqual(kinds_of(frames, 1), [b"S", b"O", b"C", b"W", b"X"])  # the display dropped
         self.assertEqual(exit_of(frames, 2), CLEAN)
         self.assertEqual(text_of(frames, 1), text_of(frames, 2))  # the same program
 
@@ -424,6 +473,9 @@ class SessionTest(unittest.TestCase):
              "the program sent a frame over 100 bytes"),
             ("a K inside a cell", codelab_frames.program_frame(b"K"),
              "the program's display channel carried an invalid frame"),
+            ("a second S", codelab_frames.program_frame(b"S"), "the program started its cell's code twice"),
+            ("an S with a payload", codelab_frames.program_frame(b"S", b"x"),
+             "the program's display channel carried an invalid frame"),
         ]
         for name, data, problem in cases:
             with self.subTest(name):
@@ -435,6 +487,29 @@ class SessionTest(unittest.TestCase):
                 self.assertEqual(exit_of(frames, 1), {"exitCode": None, "signal": signal.SIGKILL, "limit": None,
                                                       "problem": problem, "ended": True})
                 self.assertEqual(exit_of(frames, 2)["problem"], "the program had ended before the cell")
+
+    def test_an_s_between_cells_breaks_the_channel(self):
+        def script(channel, message):
+            if message["id"] == 1:  # C and an S after it, in one write: the supervisor reads them together
+                channel.raw(codelab_frames.program_frame(b"C", b"ok") + codelab_frames.program_frame(b"S"))
+                channel.ack()
+            time.sleep(30)
+        frames = run(script, [cell(1), ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
+        self.assertEqual(exit_of(frames, 1), CLEAN)
+        self.assertEqual(kinds_of(frames, 2), [b"C", b"W", b"X"])
+        self.assertEqual(exit_of(frames, 2), {"exitCode": None, "signal": signal.SIGKILL, "limit": None,
+                                              "problem": "the program started a cell's code between cells",
+                                              "ended": True})
+
+    def test_an_s_met_by_a_warm_up_breaks_the_channel(self):
+        def script(channel, message):
+            end(channel)
+            channel.frame(b"S")
+            time.sleep(30)
+        frames = run(script, [cell(1), ("wait", b"X", 1), ("sleep", 0.1), WARMUP, ("sleep", 0.3), cell(2),
+                              ("wait", b"X", 2)])
+        self.assertNotIn(b"K", [kind for kind, _, _ in frames])
+        self.assertEqual(exit_of(frames, 2)["problem"], "the program had ended before the cell")
 
     def test_a_broken_channel_ends_the_session_not_the_supervisor(self):
         def script(channel, message):
@@ -457,9 +532,9 @@ class SessionTest(unittest.TestCase):
             os.write(1, b"printed %d\n" % message["id"])
             end(channel)
         frames = run(script, [cell(1, limits={"outputBytes": 20}), ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
-        self.assertEqual(kinds_of(frames, 1), [b"T", b"C", b"W", b"X"])  # the display and what follows: not sent
+        self.assertEqual(kinds_of(frames, 1), [b"S", b"T", b"C", b"W", b"X"])  # the display and what follows: not sent
         self.assertEqual(exit_of(frames, 1), CLEAN)
-        self.assertEqual(kinds_of(frames, 2), [b"D", b"O", b"C", b"W", b"X"])
+        self.assertEqual(kinds_of(frames, 2), [b"S", b"D", b"O", b"C", b"W", b"X"])
         self.assertEqual(text_of(frames, 2), "printed 2\n")
 
     def test_a_limit_claim_is_its_cells_own(self):

@@ -188,6 +188,10 @@ class TranscriptFormatTest(unittest.TestCase):
             for cell_id in ids:
                 kinds = [f["type"] for f in transcript["frames"] if f["id"] == cell_id]
                 self.assertEqual(kinds[-3:], ["C", "W", "X"], (name, cell_id))
+                if kinds[0] == "S":  # a cell that ran: S first, once
+                    self.assertNotIn("S", kinds[1:], (name, cell_id))
+                else:  # a cell that never ran: nothing but C, W, X
+                    self.assertEqual(kinds, ["C", "W", "X"], (name, cell_id))
         self.assertGreaterEqual(len(names), 8)
 
 

@@ -56,7 +56,9 @@ public record ExecutionResult(
     @RegisterForReflection
     public record SessionRef(String id, String state,
                              @Schema(description = "when state is ended: why (memory_limit, program_exited, ...)")
-                             @JsonInclude(JsonInclude.Include.NON_NULL) String endReason) {
+                             @JsonInclude(JsonInclude.Include.NON_NULL) String endReason,
+                             @Schema(description = "the replica that holds the session now: where its next cell is best sent")
+                             @JsonInclude(JsonInclude.Include.NON_NULL) String pod) {
     }
 
     @RegisterForReflection

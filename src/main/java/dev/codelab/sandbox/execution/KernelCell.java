@@ -43,6 +43,8 @@ final class KernelCell {
     private static final long EXIT_GRACE_MS = 2_000;
     /** How long an interrupted cell has to stop before its kernel is killed. */
     private static final Duration INTERRUPT_GRACE = Duration.ofSeconds(3);
+    /** How long the sandbox may take to start the cell's code: reading its message, writing its input files. */
+    private static final long START_MS = 60_000;
     /** How long the supervisor may take, after the cell's code is over, to send its files and exit report. */
     private static final long REPORT_MS = 10_000;
     private static final int EXIT_FRAME_BYTES = 4096;
@@ -72,6 +74,7 @@ final class KernelCell {
     private long figureBytes;
     private Map<String, Object> result;
     private SandboxOutput.FilesFrame files = new SandboxOutput.FilesFrame(List.of(), List.of());
+    private long codeStartNanos;
     private long codeOverNanos;
     private volatile ExitReport report;
     private volatile boolean killedAfterGrace;
@@ -109,7 +112,7 @@ final class KernelCell {
             life.end(RunEnding.CANCELLED); // the client left while the kernel was being readied
         }
         kernel.markUsage();
-        life.startClock(plan.limits().timeoutMs());
+        life.awaitStart(START_MS);
         try {
             emitter.emit(new ExecutionEvent.Started(id));
             send(message);
@@ -119,11 +122,12 @@ final class KernelCell {
                 kernel.awaitExit(EXIT_GRACE_MS); // ended without a report: let it finish dying first
             }
             life.end(report != null ? RunEnding.EXITED : RunEnding.SANDBOX_ENDED);
+            long beginNanos = codeStartNanos != 0 ? codeStartNanos : startNanos;
             long endNanos = codeOverNanos != 0 ? codeOverNanos : System.nanoTime();
             // Complete once the report is in: gVisor writes each event before the call it describes returns.
             SecurityEvents seen = kernel.takeSecurityEvents();
             timeline.mark("seen");
-            ExecutionResult result = result(startedAt, (endNanos - startNanos) / 1_000_000, seen);
+            ExecutionResult result = result(startedAt, Math.max(0, endNanos - beginNanos) / 1_000_000, seen);
             timeline.mark("result");
             ExecutionResult.SessionRef session = owner.apply(result, kernelEnd(result));
             if (session != null) {
@@ -231,6 +235,10 @@ final class KernelCell {
                 outputBytes += payload.length;
             }
             case DISPLAY -> display(payload);
+            case CELL_STARTED -> {
+                codeStartNanos = System.nanoTime();
+                life.codeStarted(plan.limits().timeoutMs());
+            }
             case CELL_OVER -> {
                 codeOverNanos = System.nanoTime();
                 life.codeOver(REPORT_MS);
@@ -244,7 +252,11 @@ final class KernelCell {
         return true;
     }
 
-    /** The frame belongs to this cell and comes in its order: output, C, W, X (P at any time, with id 0). */
+    /**
+     * The frame belongs to this cell and comes in its place: S (once, when the code runs), output, C,
+     * W, X; P at any time, with id 0. No output before S: the supervisor forwards none (a session's
+     * background threads' output waits for the next cell's S), and a cell that never ran has none.
+     */
     private void checkPlace(Header header) throws SandboxOutput.Invalid {
         Type type = header.type();
         if (type == Type.REFUSED || type == Type.WARMED) {
@@ -258,7 +270,9 @@ final class KernelCell {
         }
         boolean afterCode = codeOverNanos != 0;
         boolean housekeeping = type == Type.FILES || type == Type.EXIT;
-        if ((afterCode && !housekeeping) || (type == Type.RESULT && result != null)
+        boolean output = type != Type.CELL_STARTED && type != Type.CELL_OVER && !housekeeping;
+        if ((afterCode && !housekeeping) || (output && codeStartNanos == 0) || (type == Type.RESULT && result != null)
+                || (type == Type.CELL_STARTED && codeStartNanos != 0)
                 || (type == Type.EXIT && header.length() > EXIT_FRAME_BYTES)) {
             throw new SandboxOutput.Invalid("a " + type + " frame out of its place");
         }
@@ -323,6 +337,9 @@ final class KernelCell {
         Verdict verdict = Verdict.of(new Verdict.Facts(life.ending(), memory, processLimitHit, report));
         if (report != null && report.problem() != null) {
             serviceNotes.append("codelab-sandbox: ").append(report.shownProblem()).append('\n');
+        }
+        if (life.ending() == RunEnding.START_LATE) {
+            serviceNotes.append("codelab-sandbox: the sandbox did not start the cell in time; it was stopped\n");
         }
         if (life.ending() == RunEnding.REPORT_LATE) {
             serviceNotes.append("codelab-sandbox: the sandbox did not report the cell's end in time; it was stopped\n");

@@ -12,6 +12,8 @@ enum RunEnding {
     CANCELLED,
     /** The sandbox sent something that breaks the frame contract. */
     PROTOCOL_ERROR,
+    /** The sandbox did not start the cell's code in time (it had its message). */
+    START_LATE,
     /** The cell's code was over, but the sandbox did not finish its report in time. */
     REPORT_LATE,
     /** The sandbox ended without an exit report (killed by the kernel, crashed). */
@@ -24,6 +26,6 @@ enum RunEnding {
 
     /** Endings after which the sandbox cannot be trusted to go on: it is killed. */
     boolean killsTheKernel() {
-        return this == PROTOCOL_ERROR || this == REPORT_LATE;
+        return this == PROTOCOL_ERROR || this == START_LATE || this == REPORT_LATE;
     }
 }

@@ -9,8 +9,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The one owner of a cell's life: a single set-once ending, and the program stopped whenever the
  * service ends a cell itself (a single run's kernel is killed; a session's cell is interrupted). A
- * broken protocol always kills. The cell's clock runs until its code is over; the report that
- * follows (housekeeping: the workspace scan) runs on a clock of its own, never the user's.
+ * broken protocol always kills. Three clocks, one after the other: the sandbox's to start the cell
+ * (writing its input files), the user's (timeoutMs, from the code's start to its end), and the
+ * sandbox's again to report (housekeeping: the workspace scan). Only the user's is the user's.
  */
 final class RunLife {
 
@@ -24,9 +25,17 @@ final class RunLife {
         this.killKernel = killKernel;
     }
 
-    /** Starts the cell's clock: past the timeout the cell ends TIMED_OUT (and the program is stopped). */
-    synchronized void startClock(long timeoutMs) {
-        timer = after(timeoutMs, RunEnding.TIMED_OUT);
+    /** The cell's message is sent: its code must start within {@code startMs}. */
+    synchronized void awaitStart(long startMs) {
+        timer = after(startMs, RunEnding.START_LATE);
+    }
+
+    /** The cell's code starts: past the timeout the cell ends TIMED_OUT (and the program is stopped). */
+    synchronized void codeStarted(long timeoutMs) {
+        cancelTimer();
+        if (!ended()) {
+            timer = after(timeoutMs, RunEnding.TIMED_OUT);
+        }
     }
 
     /** The cell's code is over: its clock stops; the report must follow within {@code reportMs}. */

@@ -30,7 +30,7 @@ record Verdict(ExecutionStatus status, Integer exitCode, String signal) {
             case TIMED_OUT -> stopped(ExecutionStatus.TIMEOUT, facts.report());
             case OUTPUT_LIMITED -> stopped(ExecutionStatus.OUTPUT_LIMIT, facts.report());
             case CANCELLED -> stopped(ExecutionStatus.ERROR, facts.report());
-            case PROTOCOL_ERROR, REPORT_LATE -> new Verdict(ExecutionStatus.ERROR, null, KILLED);
+            case PROTOCOL_ERROR, START_LATE, REPORT_LATE -> new Verdict(ExecutionStatus.ERROR, null, KILLED);
             case SANDBOX_ENDED -> facts.memory().oomKilled()
                     ? new Verdict(ExecutionStatus.MEMORY_LIMIT, null, KILLED)
                     : new Verdict(ExecutionStatus.ERROR, null, null);

@@ -18,6 +18,8 @@ public final class FrameReader {
         STDOUT('O'), STDERR('E'), FIGURE('F'), RESULT('R'), DISPLAY('D'), FILES('W'), EXIT('X'), WARMED('K'),
         /** The program's display channel tried to pass the output budget; the payload was not sent. */
         PAST_BUDGET('T'),
+        /** The cell's code starts now (its input files are written): the cell's clock starts here. */
+        CELL_STARTED('S'),
         /** The cell's code is over: what follows is housekeeping, off the cell's clock. */
         CELL_OVER('C'),
         /** The supervisor refused a message of the service's (id 0): logged, nothing else. */

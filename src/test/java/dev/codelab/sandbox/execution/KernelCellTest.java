@@ -23,9 +23,11 @@ class KernelCellTest {
 
     private static final SandboxLimits LIMITS = new SandboxLimits(5_000, 1, 256, 64, 1 << 20, 64);
 
+    /** A script that starts each cell's code (S), then answers it. */
     private static BiConsumer<ScriptedKernel, JsonNode> onCell(BiConsumer<ScriptedKernel, Long> answer) {
         return (kernel, message) -> {
             if (message.path("type").asText().equals("cell")) {
+                kernel.start(message.path("id").asLong());
                 answer.accept(kernel, message.path("id").asLong());
             }
         };
@@ -72,6 +74,22 @@ class KernelCellTest {
     }
 
     @Test
+    void outputBeforeTheCodeStartsIsAProtocolError() {
+        ScriptedKernel kernel = new ScriptedKernel((k, message) -> {
+            if (message.path("type").asText().equals("cell")) {
+                long cell = message.path("id").asLong();
+                k.write(ScriptedKernel.frame('O', cell, "early\n"));
+                k.start(cell);
+                k.finish(cell, 0, false);
+            }
+        });
+        Cells.Outcome outcome = Cells.run(kernel, true, LIMITS);
+        assertEquals(ExecutionStatus.ERROR, outcome.result().status());
+        assertTrue(outcome.stderr().contains("a STDOUT frame out of its place"), outcome.stderr());
+        assertEquals(KernelEnd.PROTOCOL_ERROR, outcome.end());
+    }
+
+    @Test
     void aSecondResultIsAProtocolError() {
         ScriptedKernel kernel = new ScriptedKernel(onCell((k, cell) -> {
             k.write(ScriptedKernel.frame('R', cell, "{\"text/plain\": \"1\"}"));
@@ -114,9 +132,39 @@ class KernelCellTest {
     }
 
     @Test
+    void theCellsClockStartsWhenItsCodeDoes() {
+        SandboxLimits quick = new SandboxLimits(150, 1, 256, 64, 1 << 20, 64);
+        ScriptedKernel kernel = new ScriptedKernel((k, message) -> {
+            if (message.path("type").asText().equals("cell")) {
+                long cell = message.path("id").asLong();
+                new Thread(() -> { // an 8 MiB input file takes its time to write
+                    sleep(500);
+                    k.start(cell);
+                    k.write(ScriptedKernel.frame('O', cell, "ran\n"));
+                    k.finish(cell, 0, true);
+                }).start();
+            }
+        });
+        Cells.Outcome outcome = Cells.run(kernel, false, quick);
+        assertEquals(ExecutionStatus.OK, outcome.result().status(), outcome.stderr());
+        assertEquals("ran\n", outcome.stdout());
+        assertTrue(outcome.result().usage().wallMs() < 150, "wall time is the code's: S to C");
+    }
+
+    @Test
+    void aSecondStartIsAProtocolError() {
+        ScriptedKernel kernel = new ScriptedKernel(onCell((k, cell) -> {
+            k.start(cell);
+            k.finish(cell, 0, true);
+        }));
+        assertEquals(ExecutionStatus.ERROR, Cells.run(kernel, false, LIMITS).result().status());
+        assertTrue(kernel.killed);
+    }
+
+    @Test
     void aRunPastItsTimeIsKilled() {
         SandboxLimits quick = new SandboxLimits(100, 1, 256, 64, 1 << 20, 64);
-        ScriptedKernel kernel = new ScriptedKernel((k, message) -> { });
+        ScriptedKernel kernel = new ScriptedKernel(onCell((k, cell) -> { }));
         Cells.Outcome outcome = Cells.run(kernel, false, quick);
         assertEquals(ExecutionStatus.TIMEOUT, outcome.result().status());
         assertTrue(kernel.killed);
@@ -127,6 +175,9 @@ class KernelCellTest {
     void aCellPastItsTimeIsInterruptedByIdAndItsSessionGoesOn() {
         SandboxLimits quick = new SandboxLimits(100, 1, 256, 64, 1 << 20, 64);
         ScriptedKernel kernel = new ScriptedKernel((k, message) -> {
+            if (message.path("type").asText().equals("cell")) {
+                k.start(message.path("id").asLong());
+            }
             if (message.path("type").asText().equals("interrupt")) {
                 long cell = message.path("id").asLong();
                 k.write(ScriptedKernel.frame('E', cell, "KeyboardInterrupt\n"));
@@ -144,7 +195,7 @@ class KernelCellTest {
     @Test
     void aCellThatIgnoresItsInterruptIsKilledAndSaysWhy() {
         SandboxLimits quick = new SandboxLimits(100, 1, 256, 64, 1 << 20, 64);
-        ScriptedKernel kernel = new ScriptedKernel((k, message) -> { });
+        ScriptedKernel kernel = new ScriptedKernel(onCell((k, cell) -> { }));
         Cells.Outcome outcome = Cells.run(kernel, true, quick);
         assertEquals(ExecutionStatus.TIMEOUT, outcome.result().status());
         assertTrue(kernel.killed);

@@ -58,6 +58,11 @@ public final class ScriptedKernel implements Kernel {
         }
     }
 
+    /** The cell's code starts: S (the cell's clock starts there). */
+    public void start(long cell) {
+        write(frame('S', cell, ""));
+    }
+
     /** The usual end of a cell: C, an empty files report, and an exit report. */
     public void finish(long cell, int exitCode, boolean programEnded) {
         write(frame('C', cell, ""));
