@@ -8,7 +8,6 @@ empty pool (every run restored on demand), and bench/reference_executor.py. Ever
 keeps its HTTP connection open, as a backend's connection pool would (the reference answers
 HTTP/1.0 and closes it, so it pays for a connection each time)."""
 import glob
-import http.client
 import json
 import os
 import re
@@ -18,6 +17,8 @@ import sys
 import threading
 import time
 import urllib.parse
+
+from client import call, failures, first_output, percentile, post
 
 SERVICE, EMPTY_POOL, REFERENCE = sys.argv[1:4]
 CGROUP_PARENT = sys.argv[4]
@@ -45,63 +46,6 @@ NOTEBOOK_WORKLOADS = {
 # The program's own clock (the sandbox's, which follows the host's): when the cell began, and when
 # the interpreter's exit began.
 STAMPED = "import time, atexit\nprint(time.time())\natexit.register(lambda: print(time.time()))"
-failures = []
-local = threading.local()
-
-
-def call(method, url, body=None, accept="application/json"):
-    """(status, body bytes) over this thread's open connection to the url's host."""
-    parts = urllib.parse.urlsplit(url)
-    connections = local.__dict__.setdefault("connections", {})
-    for attempt in (1, 2):
-        connection = connections.setdefault(parts.netloc, http.client.HTTPConnection(parts.netloc, timeout=300))
-        try:
-            connection.request(method, parts.path or "/", None if body is None else json.dumps(body),
-                               {"Content-Type": "application/json", "Accept": accept})
-            response = connection.getresponse()
-            return response.status, response.read()
-        except (http.client.HTTPException, OSError):
-            connection.close()  # the server closed a kept connection: once more on a new one
-            del connections[parts.netloc]
-            if attempt == 2:
-                raise
-
-
-def post(url, code, figures, check=True):
-    """Seconds to the whole answer, and the answer."""
-    start = time.perf_counter()
-    status, body = call("POST", url, {"code": code})
-    took = time.perf_counter() - start
-    answer = json.loads(body) if status == 200 else {"status": f"HTTP {status}"}
-    if check and (answer.get("status") != "ok" or len(answer.get("figures", [])) != figures):
-        failures.append((url, answer.get("status"), answer.get("stderr", "")[-300:]))
-    return took, answer
-
-
-def first_output(url, code):
-    """Seconds to the first stdout event of a streamed (NDJSON) run or cell, and to its end."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.netloc, timeout=300)
-    start = time.perf_counter()
-    connection.request("POST", parts.path, json.dumps({"code": code}),
-                       {"Content-Type": "application/json", "Accept": "application/x-ndjson"})
-    response = connection.getresponse()
-    first = None
-    for line in response:
-        event = json.loads(line)
-        if event["type"] == "stdout" and first is None:
-            first = time.perf_counter() - start
-        if event["type"] == "done" and event["status"] != "ok":
-            failures.append((url, event["status"], code[:60]))
-    connection.close()
-    return first, time.perf_counter() - start
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def interleaved(targets, code, figures, rounds, concurrency):
     """Each worker alternates between the targets, so both see the same machine state."""
     times = {target: [] for target in targets}
@@ -359,7 +303,7 @@ def sessions(reference):
             sandboxes = sandbox_cgroups(limited=True)
         held.append(sandboxes)
         teardowns.append(time.time() - hibernated_at)
-        image = glob.glob(f"/run/{CGROUP_PARENT}/images/sessions/{session}")
+        image = glob.glob(f"/run/{CGROUP_PARENT}/sessions/hibernated/{session}/image")  # the sessions directory
         images.append(sum(os.path.getsize(f) for f in glob.glob(image[0] + "/*")) if image else 0)
         first, _ = first_output(f"{SESSIONS}/{session}/executions", "print(x + 1)")
         resumes.append(first)

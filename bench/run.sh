@@ -21,5 +21,9 @@ serve 18181 codelab-bench-empty -Dcodelab.pool.size=0
 ready 18181
 python3 bench/reference_executor.py "$rootfs" 18182 & pids+=($!)
 sleep 5 # the pool fills
+status=0
 python3 bench/bench.py http://127.0.0.1:18180/v1/executions http://127.0.0.1:18181/v1/executions \
-  http://127.0.0.1:18182/ codelab-bench 10
+  http://127.0.0.1:18182/ codelab-bench 10 || status=$?
+# Sessions that outlive their replica: two more services sharing a sessions directory, started by handover.py.
+python3 bench/handover.py "$rootfs" "$jar" http://127.0.0.1:18182/ || status=$?
+exit $status

@@ -10,6 +10,8 @@
 // like `kubectl apply --validate=strict`: a field the schema does not define is
 // an error, and so is an object whose apiVersion/kind has no schema.
 //
+// Then the settings of codelab-sandbox's objects that must agree with each other (rules.mjs).
+//
 // Prints one line per problem, then a summary; exits 1 on any invalid object.
 
 import { createRequire } from "node:module";
@@ -19,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { parseAllDocuments } from "yaml";
+import { codelabRules } from "./rules.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const modules = join(here, "node_modules");
@@ -186,6 +189,7 @@ for (const { label, file } of inputs) {
   // YAML 1.1, as the API server reads it (so an unquoted `on` is a boolean).
   const docs = parseAllDocuments(readFileSync(file, "utf8"), { version: "1.1" });
   let count = 0;
+  const objects = [];
   for (const doc of docs) {
     if (doc.contents === null) continue;
     count++;
@@ -202,6 +206,7 @@ for (const { label, file } of inputs) {
         const meta = obj.metadata ?? {};
         name = `${obj.kind ?? "?"} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name ?? "?"}`;
         const id = byKind.get(`${obj.apiVersion}/${obj.kind}`);
+        objects.push(obj);
         if (!id) {
           problems.push(`no schema for apiVersion ${shown(obj.apiVersion)} kind ${shown(obj.kind)} (unknown or removed API)`);
         } else {
@@ -214,6 +219,11 @@ for (const { label, file } of inputs) {
       invalid++;
       for (const p of problems) console.error(`INVALID ${label}: ${name}: ${p}`);
     }
+  }
+  const disagreements = codelabRules(objects);
+  if (disagreements.length > 0) {
+    invalid++;
+    for (const p of disagreements) console.error(`INVALID ${label}: settings disagree: ${p}`);
   }
   if (count === 0) {
     console.error(`INVALID ${label}: rendered no objects`);

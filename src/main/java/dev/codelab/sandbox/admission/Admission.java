@@ -46,8 +46,8 @@ public class Admission {
 
     private enum State { WAITING, GRANTED, ABANDONED }
 
-    /** What a ticket holds while admitted: a slot or not, sandbox memory, answer room. */
-    record Cost(boolean slot, long memoryBytes, long answerBytes) {
+    /** What a ticket holds while admitted: a slot or not, sandbox memory (a session's or not), answer room. */
+    record Cost(boolean slot, long memoryBytes, long answerBytes, boolean session) {
     }
 
     /** A queued request; its state changes only under the Admission's lock. */
@@ -74,6 +74,7 @@ public class Admission {
     private int running;
     private long reservedBytes;
     private long reservedAnswerBytes;
+    private long sessionBytes;
     private double averageRunMs = 1000;
 
     @Inject
@@ -101,6 +102,8 @@ public class Admission {
         Gauge.builder("codelab_admission_memory_reserved_bytes", this, Admission::reservedBytes).baseUnit("bytes")
                 .description("Memory held by the live sandboxes admitted now: runs and sessions (memoryMb + overhead each)")
                 .register(registry);
+        Gauge.builder("codelab_sessions_memory_reserved_bytes", this, Admission::sessionBytes).baseUnit("bytes")
+                .description("What live (not hibernated) sessions hold of the memory budget").register(registry);
         Gauge.builder("codelab_admission_answer_budget_bytes", this, Admission::answerBudgetBytes).baseUnit("bytes")
                 .description("What answers not yet written may hold of the service's memory together").register(registry);
         Gauge.builder("codelab_admission_answer_reserved_bytes", this, Admission::reservedAnswerBytes).baseUnit("bytes")
@@ -146,7 +149,7 @@ public class Admission {
     public Uni<Permit> admit(Ticket ticket) {
         Tenant tenant = ticket.tenant();
         Cost cost = new Cost(ticket.kind().slot(), ticket.memoryMb() > 0 ? memory.cost(ticket.memoryMb()) : 0,
-                ticket.answerBytes());
+                ticket.answerBytes(), ticket.kind() == Ticket.Kind.SESSION || ticket.kind() == Ticket.Kind.RESUME);
         if (cost.memoryBytes() > memory.bytes() || cost.answerBytes() > answerBudgetBytes) {
             throw new IllegalArgumentException(ticket + " can never fit the budgets");
         }
@@ -223,6 +226,7 @@ public class Admission {
             countTenant(tenant, cost, -1);
             reservedBytes -= cost.memoryBytes();
             reservedAnswerBytes -= cost.answerBytes();
+            sessionBytes -= cost.session() ? cost.memoryBytes() : 0;
             granted = grantWaiting();
         }
         complete(granted);
@@ -264,6 +268,7 @@ public class Admission {
         }
         reservedBytes += cost.memoryBytes();
         reservedAnswerBytes += cost.answerBytes();
+        sessionBytes += cost.session() ? cost.memoryBytes() : 0;
     }
 
     synchronized int queued() {
@@ -272,6 +277,10 @@ public class Admission {
 
     synchronized long reservedBytes() {
         return reservedBytes;
+    }
+
+    synchronized long sessionBytes() {
+        return sessionBytes;
     }
 
     synchronized long reservedAnswerBytes() {

@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.codelab.sandbox.admission.AdmissionRejectedException;
 import dev.codelab.sandbox.admission.ApiKeys;
 import dev.codelab.sandbox.execution.SandboxUnavailableException;
+import dev.codelab.sandbox.session.EndReason;
 import dev.codelab.sandbox.session.SessionBusyException;
+import dev.codelab.sandbox.session.SessionElsewhereException;
+import dev.codelab.sandbox.session.SessionIncompatibleException;
 import dev.codelab.sandbox.session.SessionLimitException;
 import dev.codelab.sandbox.session.SessionNotFoundException;
 import dev.codelab.sandbox.telemetry.ExecutionMetrics;
@@ -94,6 +97,19 @@ public class ProblemMappers {
         }
         return Problem.response(Response.Status.NOT_FOUND, "session-not-found",
                 e.getMessage() + " (sessions end when deleted, idle past idleTimeoutMs, or too old)", null);
+    }
+
+    @ServerExceptionMapper
+    public Response sessionElsewhere(SessionElsewhereException e) {
+        return Response.fromResponse(Problem.response(Response.Status.CONFLICT, "session-elsewhere", e.getMessage(), null))
+                .header("Retry-After", 1).build();
+    }
+
+    @ServerExceptionMapper
+    public Response sessionIncompatible(SessionIncompatibleException e) {
+        return Problem.response(Response.status(Response.Status.GONE).type(Problem.MEDIA_TYPE),
+                new Problem("urn:codelab:problem:session-incompatible", "Gone", 410, e.getMessage(), null,
+                        EndReason.INCOMPATIBLE_IMAGE.value()));
     }
 
     @ServerExceptionMapper

@@ -42,7 +42,9 @@ public class RuntimeProbe {
     private volatile RuntimeVersions versions = new RuntimeVersions(null, Map.of());
 
     RuntimeProbe(Prerequisites prerequisites, Canary canary, Sandboxes sandboxes, WarmPool pool,
-                 ExecutionConfig executions) {
+                 ExecutionConfig executions, io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.Gauge.builder("codelab_ready", () -> status.ready() ? 1 : 0)
+                .description("1 while sandboxes can run (readiness), else 0").register(registry);
         this.prerequisites = prerequisites;
         this.canary = canary;
         this.sandboxes = sandboxes;

@@ -50,6 +50,7 @@ public class Sandboxes {
     private final JsonNode seccompProfile;
     private final SandboxWatch watch;
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
+    private final Map<Path, ImageFingerprint> fingerprints = new ConcurrentHashMap<>();
     private final ExecutorService teardown = Executors.newSingleThreadExecutor(DaemonThreads.named("sandbox-teardown"));
 
     Sandboxes(SandboxConfig config, ObjectMapper json, CgroupHierarchy cgroups, SandboxWatch watch) {
@@ -189,6 +190,26 @@ public class Sandboxes {
             sandbox.destroy(queuedAt);
             watch.stop(sandbox.id());
             live.remove(sandbox.id());
+        });
+    }
+
+    /**
+     * This replica's fingerprint for images of {@code image}: runsc's version line, a digest of the
+     * root filesystem's package database and release, a digest of the runner's files, the cgroup
+     * hierarchy. Computed once per image.
+     */
+    public ImageFingerprint fingerprint(SandboxImage image) {
+        return fingerprints.computeIfAbsent(image.rootfs(), rootfs -> {
+            String version;
+            try {
+                version = Sandbox.output(List.of(config.runsc(), "--version")).lines().findFirst().orElse("?").strip();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                version = "?";
+            }
+            return new ImageFingerprint(version,
+                    Digests.of(rootfs, List.of("var/lib/dpkg/status", "etc/os-release")),
+                    Digests.ofTree(Path.of(runnerDir), ".py"), cgroups.version());
         });
     }
 

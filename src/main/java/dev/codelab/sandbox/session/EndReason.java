@@ -16,7 +16,9 @@ public enum EndReason {
     PROCESS_LIMIT("a cell passed the session's process limit"),
     INTERRUPT_IGNORED("a cell did not stop when interrupted and was killed"),
     PROTOCOL_ERROR("its sandbox broke the protocol"),
-    SANDBOX_FAILED("its sandbox ended without a report");
+    SANDBOX_FAILED("its sandbox ended without a report"),
+    POD_LOST("the replica that held it was lost before it could save it"),
+    INCOMPATIBLE_IMAGE("its hibernated image needs another runsc, root filesystem or runner than the replicas have");
 
     private final String description;
 

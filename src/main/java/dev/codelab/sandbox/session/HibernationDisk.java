@@ -1,70 +1,88 @@
 package dev.codelab.sandbox.session;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
- * The disk that hibernated sessions' images may take together. An image's size is reserved before
- * its checkpoint starts (an upper bound: what its sandbox holds in memory, and a margin for the
- * kernel's own state), then settled to what was written; so the images never pass the budget,
- * even while one is being written. Pure bookkeeping, under its own lock.
+ * The disk that hibernated sessions' images may take together, across every replica that shares the
+ * sessions directory: one ledger file per image (its room, in bytes) under the store's lock. An
+ * image's room is reserved before its checkpoint starts (an upper bound: what its sandbox holds in
+ * memory, and a margin for the kernel's own state), then settled to what was written; so the
+ * images never pass the budget, even while one is being written.
  */
 final class HibernationDisk {
 
     private final long budgetBytes;
-    private final Map<String, Long> reserved = new HashMap<>();
-    private long used;
+    private final SessionStore store;
 
-    HibernationDisk(long budgetBytes) {
+    HibernationDisk(long budgetBytes, SessionStore store) {
         this.budgetBytes = budgetBytes;
+        this.store = store;
     }
 
     long budgetBytes() {
         return budgetBytes;
     }
 
-    synchronized long used() {
-        return used;
+    long used() {
+        try (Stream<Path> entries = Files.list(store.disk())) {
+            return entries.mapToLong(HibernationDisk::bytes).sum();
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** Reserves room for a session's image; false (nothing reserved) when it does not fit now. */
-    synchronized boolean reserve(String session, long bytes) {
-        release(session);
-        if (used + bytes > budgetBytes) {
-            return false;
-        }
-        reserved.put(session, bytes);
-        used += bytes;
-        return true;
+    boolean reserve(String session, long bytes) {
+        return store.locked(() -> {
+            if (used() - of(session) + bytes > budgetBytes) {
+                return false;
+            }
+            write(session, bytes);
+            return true;
+        });
     }
 
     /** How much more room is needed for {@code bytes}, beyond what is free now. */
-    synchronized long shortOf(long bytes) {
-        return Math.max(0, used + bytes - budgetBytes);
+    long shortOf(long bytes) {
+        return Math.max(0, used() + bytes - budgetBytes);
     }
 
     /**
-     * The image is written: its reservation becomes its real size. True when that was within the
+     * The image is written: its room becomes its real size. True when that was within the
      * reservation (an image larger than its bound is a wrong bound: the caller says so).
      */
-    synchronized boolean settle(String session, long bytes) {
-        Long held = reserved.get(session);
-        if (held == null) {
-            return true;
-        }
-        reserved.put(session, bytes);
-        used += bytes - held;
-        return bytes <= held;
+    boolean settle(String session, long bytes) {
+        return store.locked(() -> {
+            long held = of(session);
+            write(session, bytes);
+            return bytes <= held;
+        });
     }
 
-    synchronized long of(String session) {
-        return reserved.getOrDefault(session, 0L);
+    long of(String session) {
+        return bytes(entry(session));
     }
 
-    synchronized void release(String session) {
-        Long held = reserved.remove(session);
-        if (held != null) {
-            used -= held;
+    void release(String session) {
+        entry(session).toFile().delete();
+    }
+
+    private Path entry(String session) {
+        return store.disk().resolve(session);
+    }
+
+    private void write(String session, long bytes) throws IOException {
+        Files.writeString(entry(session), Long.toString(bytes));
+    }
+
+    private static long bytes(Path entry) {
+        try {
+            return Long.parseLong(Files.readString(entry).strip());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.KernelEnd;
 import dev.codelab.sandbox.sandbox.Hibernated;
+import dev.codelab.sandbox.sandbox.ImageFingerprint;
 import dev.codelab.sandbox.sandbox.Kernel;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
@@ -31,7 +32,7 @@ final class Session {
     private final Instant createdAt;
     private final Instant endOfLife;
     private final BiConsumer<Session, Teardown> onEnd;
-    private final SessionMachine machine = new SessionMachine();
+    private final SessionMachine machine;
     private Sandbox sandbox;
     private StartMode startMode;
     private Hibernated hibernated;
@@ -40,6 +41,7 @@ final class Session {
     private int cells;
     private long lastCell;
 
+    /** A session opened here, live on its sandbox. */
     Session(String id, SessionSpec spec, Sandbox sandbox, StartMode startMode, Duration maxLifetime,
             BiConsumer<Session, Teardown> onEnd) {
         this.id = id;
@@ -50,6 +52,39 @@ final class Session {
         this.createdAt = Instant.now();
         this.lastUsedAt = createdAt;
         this.endOfLife = createdAt.plus(maxLifetime);
+        this.machine = new SessionMachine(Phase.IDLE);
+    }
+
+    /** A hibernated session taken over from the sessions directory: its image is {@code image}. */
+    Session(SessionMeta meta, SessionSpec spec, Hibernated image, BiConsumer<Session, Teardown> onEnd) {
+        this.id = meta.id();
+        this.spec = spec;
+        this.onEnd = onEnd;
+        this.createdAt = meta.createdAt();
+        this.lastUsedAt = meta.lastUsedAt();
+        this.endOfLife = meta.endOfLife();
+        this.cells = meta.cells();
+        this.lastCell = meta.lastCell();
+        this.hibernated = image;
+        this.startMode = StartMode.RESTORED;
+        this.machine = new SessionMachine(Phase.HIBERNATED);
+    }
+
+    /** What any replica needs to know of it: hibernated with its image's shape and needs, or live here. */
+    synchronized SessionMeta meta(String pod, SessionMeta.Shape shape, ImageFingerprint image) {
+        boolean asleep = shape != null;
+        return new SessionMeta(SessionMeta.FORMAT, id, spec.tenant().name(), spec.runtime().language(), spec.limits(),
+                spec.env(), cells == 0 ? spec.files() : List.of(), spec.idleTimeout().toMillis(), createdAt, lastUsedAt,
+                endOfLife, cells, lastCell, asleep ? SessionMeta.HIBERNATED : SessionMeta.ACTIVE, pod, shape, image);
+    }
+
+    /** The hibernated session goes to the sessions directory, if no cell waits for it; false if it stays. */
+    synchronized boolean publish(Runnable handOver) {
+        if (!machine.publish()) {
+            return false;
+        }
+        handOver.run();
+        return true;
     }
 
     String id() {
@@ -64,15 +99,17 @@ final class Session {
         return spec.tenant().name().equals(tenant.name());
     }
 
-    synchronized SessionView view() {
+    /** The session as GET shows it, held by replica {@code pod}. */
+    synchronized SessionView view(String pod) {
         return new SessionView(id, spec.runtime().language(), state(), spec.limits(), createdAt, lastUsedAt, expiresAt(),
-                cells, machine.endReason());
+                cells, machine.endReason(), state() == SessionState.ENDED ? null : pod);
     }
 
-    /** The session as a cell's answer shows it. */
-    synchronized ExecutionResult.SessionRef ref() {
+    /** The session as a cell's answer shows it, held by replica {@code pod}. */
+    synchronized ExecutionResult.SessionRef ref(String pod) {
         EndReason reason = machine.endReason();
-        return new ExecutionResult.SessionRef(id, state().value(), reason == null ? null : reason.value());
+        return new ExecutionResult.SessionRef(id, state().value(), reason == null ? null : reason.value(),
+                reason == null ? pod : null);
     }
 
     synchronized SessionState state() {
@@ -118,20 +155,20 @@ final class Session {
                         cell.limits().outputBytes(), limits.diskMb()));
     }
 
-    public synchronized Kernel kernel() {
+    synchronized Kernel kernel() {
         return sandbox;
     }
 
-    public synchronized StartMode startMode() {
+    synchronized StartMode startMode() {
         return startMode;
     }
 
-    public synchronized long nextCell() {
+    synchronized long nextCell() {
         return ++lastCell;
     }
 
-    /** Before the answer leaves: a notebook sends the next cell the moment it has it. */
-    public ExecutionResult.SessionRef cellEnded(ExecutionResult result, KernelEnd end) {
+    /** Before the answer leaves: a notebook sends the next cell the moment it has it. True when it ended the session. */
+    boolean cellEnded(KernelEnd end) {
         Teardown teardown;
         synchronized (this) {
             cells++;
@@ -141,7 +178,7 @@ final class Session {
         if (teardown != Teardown.NONE) {
             onEnd.accept(this, teardown);
         }
-        return ref();
+        return teardown != Teardown.NONE;
     }
 
     /** The turn's cell failed before it could end: the kernel's state is unknown, so the session ends. */

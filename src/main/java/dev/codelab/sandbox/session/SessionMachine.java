@@ -11,6 +11,7 @@ package dev.codelab.sandbox.session;
  *   Hibernating → Idle                   the image would not fit the disk budget: stays live
  *   Hibernated → Resuming → Running      its next cell restores it first
  *   Resuming → Hibernated                the restore failed: the image is kept, the cell refused
+ *   Hibernated → Published               handed to the sessions directory: any replica may take it over
  *   * → Ended(reason)                    once, for good
  * </pre>
  *
@@ -19,7 +20,7 @@ package dev.codelab.sandbox.session;
  */
 final class SessionMachine {
 
-    enum Phase { IDLE, RUNNING, HIBERNATING, HIBERNATED, RESUMING, ENDED }
+    enum Phase { IDLE, RUNNING, HIBERNATING, HIBERNATED, RESUMING, PUBLISHED, ENDED }
 
     /** What a cell's arrival asks of the caller. */
     enum Claim {
@@ -32,7 +33,9 @@ final class SessionMachine {
         /** Another cell has the turn: 409. */
         BUSY,
         /** The session has ended: 404 with its reason. */
-        GONE
+        GONE,
+        /** This object was handed to the sessions directory: take the session over from there. */
+        ELSEWHERE
     }
 
     /** What ending the session asks of the caller, by what it held when it ended. */
@@ -49,10 +52,18 @@ final class SessionMachine {
         NONE
     }
 
-    private Phase phase = Phase.IDLE;
+    private Phase phase;
     private EndReason endReason;
     private long turn;
     private boolean claimed;
+
+    /** A session opened here starts idle; one taken over from the sessions directory, hibernated. */
+    SessionMachine(Phase initial) {
+        if (initial != Phase.IDLE && initial != Phase.HIBERNATED) {
+            throw new IllegalArgumentException("a session starts idle or hibernated, not " + initial);
+        }
+        this.phase = initial;
+    }
 
     Phase phase() {
         return phase;
@@ -70,6 +81,9 @@ final class SessionMachine {
     Claim claimCell() {
         if (phase == Phase.ENDED) {
             return Claim.GONE;
+        }
+        if (phase == Phase.PUBLISHED) {
+            return Claim.ELSEWHERE;
         }
         if (claimed || phase == Phase.RUNNING || phase == Phase.RESUMING) {
             return Claim.BUSY;
@@ -178,6 +192,15 @@ final class SessionMachine {
         }
     }
 
+    /** A hibernated session nobody waits for goes to the sessions directory; false when it may not. */
+    boolean publish() {
+        if (phase != Phase.HIBERNATED || claimed) {
+            return false;
+        }
+        phase = Phase.PUBLISHED;
+        return true;
+    }
+
     /** Ends the session once; says what the caller must tear down. */
     Teardown end(EndReason reason) {
         Teardown teardown = switch (phase) {
@@ -185,9 +208,9 @@ final class SessionMachine {
             case RUNNING -> Teardown.RUNNING_KERNEL;
             case HIBERNATED -> Teardown.IMAGE;
             case HIBERNATING, RESUMING -> Teardown.LATER;
-            case ENDED -> Teardown.NONE;
+            case PUBLISHED, ENDED -> Teardown.NONE;
         };
-        if (phase != Phase.ENDED) {
+        if (phase != Phase.ENDED && phase != Phase.PUBLISHED) {
             phase = Phase.ENDED;
             endReason = reason;
             claimed = false;

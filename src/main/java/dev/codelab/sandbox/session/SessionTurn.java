@@ -23,12 +23,14 @@ final class SessionTurn implements SessionKernel {
     private final long turn;
     private final Claim claim;
     private final Resumer resumer;
+    private final String pod;
 
-    SessionTurn(Session session, long turn, Claim claim, Resumer resumer) {
+    SessionTurn(Session session, long turn, Claim claim, Resumer resumer, String pod) {
         this.session = session;
         this.turn = turn;
         this.claim = claim;
         this.resumer = resumer;
+        this.pod = pod;
     }
 
     @Override
@@ -68,7 +70,8 @@ final class SessionTurn implements SessionKernel {
 
     @Override
     public ExecutionResult.SessionRef cellEnded(ExecutionResult result, KernelEnd end) {
-        return session.cellEnded(result, end);
+        session.cellEnded(end);
+        return session.ref(pod);
     }
 
     @Override

@@ -12,5 +12,7 @@ import java.time.Instant;
 public record SessionView(String id, String language, SessionState state, SandboxLimits limits, Instant createdAt,
                           Instant lastUsedAt, Instant expiresAt, int cells,
                           @Schema(description = "when state is ended: why (deleted, idle_timeout, memory_limit, ...)")
-                          @JsonInclude(JsonInclude.Include.NON_NULL) EndReason endReason) {
+                          @JsonInclude(JsonInclude.Include.NON_NULL) EndReason endReason,
+                          @Schema(description = "the replica that holds it now (a hibernated session: none, any may take it over)")
+                          @JsonInclude(JsonInclude.Include.NON_NULL) String pod) {
 }

@@ -1,13 +1,17 @@
 package dev.codelab.sandbox.session;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.execution.ExecutionEvent;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionService;
 import dev.codelab.sandbox.execution.SandboxUnavailableException;
 import dev.codelab.sandbox.pool.AcquiredSandbox;
 import dev.codelab.sandbox.pool.SandboxSupply;
+import dev.codelab.sandbox.runtime.LanguageRuntime;
+import dev.codelab.sandbox.runtime.RuntimeCatalog;
 import dev.codelab.sandbox.sandbox.Hibernated;
 import dev.codelab.sandbox.sandbox.Sandbox;
+import dev.codelab.sandbox.sandbox.SandboxConfig;
 import dev.codelab.sandbox.sandbox.Sandboxes;
 import dev.codelab.sandbox.session.SessionMachine.Claim;
 import dev.codelab.sandbox.session.SessionMachine.Phase;
@@ -18,6 +22,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import jakarta.annotation.Priority;
@@ -25,76 +30,87 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.nio.file.Path;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The open sessions: each one kernel kept across cells, hibernated to disk when idle, resumed by
- * its next cell, ended when idle too long, too old, deleted, broken, or at shutdown. Each session's
- * life is its {@link SessionMachine}; this class carries out what the machine asks (sandboxes,
- * images, admission's memory, the disk budget). A cell runs through the one execution pipeline.
+ * The sessions: each one kernel kept across cells, hibernated to the sessions directory when idle,
+ * taken over and resumed by its next cell on whichever replica that cell reaches, ended when idle
+ * too long, too old, deleted, broken, or its replica lost before it could save it. At shutdown a
+ * replica saves its live sessions instead of ending them. Each session's life here is its
+ * {@link SessionMachine}; the directory ({@link SessionStore}) is where sessions outlive a replica.
  */
 @ApplicationScoped
 public class Sessions {
 
     private static final Logger LOG = Logger.getLogger(Sessions.class);
-    /** Room an image may need beyond its sandbox's memory: the sentry's serialized kernel state. */
-    private static final long IMAGE_MARGIN_BYTES = 32L * 1024 * 1024;
 
     private final SessionConfig config;
     private final SandboxSupply supply;
-    private final Sandboxes sandboxes;
     private final ExecutionService executions;
     private final SessionAdmission admission;
+    private final RuntimeCatalog catalog;
+    private final Sandboxes sandboxes;
+    private final SessionStore store;
     private final HibernationDisk disk;
-    private final EndedSessions ended = new EndedSessions();
+    private final Hibernation hibernation;
     private final Map<String, Session> open = new ConcurrentHashMap<>();
-    private final Timer hibernations;
-    private final Timer resumptions;
+    private volatile boolean draining;
 
-    Sessions(SessionConfig config, SandboxSupply supply, Sandboxes sandboxes, ExecutionService executions,
-             SessionAdmission admission, MeterRegistry registry) {
+    Sessions(SessionConfig config, SandboxConfig sandboxConfig, SandboxSupply supply, Sandboxes sandboxes,
+             ExecutionService executions, SessionAdmission admission, RuntimeCatalog catalog, ObjectMapper json,
+             MeterRegistry registry) {
         this.config = config;
         this.supply = supply;
         this.sandboxes = sandboxes;
         this.executions = executions;
         this.admission = admission;
-        this.disk = new HibernationDisk(config.hibernationDiskMb() * 1024L * 1024L);
-        for (SessionState state : List.of(SessionState.ACTIVE, SessionState.HIBERNATED)) {
-            Gauge.builder("codelab_sessions", open, sessions -> sessions.values().stream()
-                            .filter(session -> session.state() == state).count())
-                    .tags(Tags.of("state", state.value())).description("Open sessions by state").register(registry);
-        }
-        Gauge.builder("codelab_session_hibernation_disk_bytes", disk, HibernationDisk::used).baseUnit("bytes")
-                .description("Disk reserved for hibernated sessions' images (the budget: codelab.session.hibernation-disk-mb)")
+        this.catalog = catalog;
+        this.store = new SessionStore(config.sharedDir().orElse(sandboxConfig.stateDir().toAbsolutePath().resolve("sessions")),
+                config.pod().orElseGet(Sessions::hostName), json);
+        this.disk = new HibernationDisk(config.hibernationDiskMb() * 1024L * 1024L, store);
+        this.hibernation = new Hibernation(store, disk, sandboxes, admission,
+                Timer.builder("codelab_session_hibernate_seconds").register(registry),
+                Timer.builder("codelab_session_resume_seconds").register(registry), this::evict);
+        Gauge.builder("codelab_sessions", open, sessions -> sessions.values().stream()
+                        .filter(session -> session.state() == SessionState.ACTIVE).count())
+                .tags(Tags.of("state", "active")).description("Sessions live on this replica").register(registry);
+        Gauge.builder("codelab_sessions", store, held -> held.published().size()).tags(Tags.of("state", "hibernated"))
+                .description("Hibernated sessions in the sessions directory (every replica's: take the max)")
                 .register(registry);
-        this.hibernations = Timer.builder("codelab_session_hibernate_seconds").register(registry);
-        this.resumptions = Timer.builder("codelab_session_resume_seconds").register(registry);
+        Gauge.builder("codelab_session_hibernation_disk_bytes", disk, HibernationDisk::used).baseUnit("bytes")
+                .description("Disk held or reserved by hibernated sessions' images (the budget: codelab.session.hibernation-disk-mb)")
+                .register(registry);
+        Gauge.builder("codelab_session_hibernation_disk_budget_bytes", disk, HibernationDisk::budgetBytes).baseUnit("bytes")
+                .description("What hibernated sessions' images may take on disk together").register(registry);
+    }
+
+    /** What an earlier process of this replica left is handed over, or ended with the reason. */
+    void onStart(@Observes StartupEvent event) {
+        store.beat();
+        recover(store.pod());
+        LOG.infof("sessions: directory %s, this replica %s", store.root(), store.pod());
     }
 
     /** A new session with its own kernel, restored from the warm image like an execution's. */
     public SessionView create(SessionSpec spec) {
-        long mine = open.values().stream().filter(session -> session.belongsTo(spec.tenant())).count();
-        if (mine >= config.maxPerKey()) {
-            throw new SessionLimitException("this API key holds " + mine + " open sessions, the most it may;"
-                    + " delete one or let one expire");
+        if (draining) {
+            throw new SandboxUnavailableException("the service is shutting down; open the session again");
         }
-        if (open.size() >= config.maxOpen()) {
-            throw new SessionLimitException("the service holds as many sessions as it may; try again later");
-        }
+        refuseOverLimits(spec.tenant(), null);
         String id = UUID.randomUUID().toString();
         Runnable memory = admission.holdMemory(spec.tenant(), spec.limits().memoryMb(), true);
         AcquiredSandbox acquired;
         try {
             acquired = supply.acquire(id, spec.runtime(), spec.limits());
-        } catch (IOException e) {
+        } catch (java.io.IOException e) {
             memory.run();
             LOG.errorf("session %s: the sandbox did not start: %s", id, e.getMessage());
             throw new SandboxUnavailableException("the sandbox could not be started");
@@ -102,29 +118,78 @@ public class Sessions {
         Session session = new Session(id, spec, acquired.sandbox(), acquired.mode(), config.maxLifetime(), this::ended);
         session.holding(memory);
         open.put(id, session);
-        return session.view();
-    }
-
-    public SessionView view(String id, Tenant tenant) {
-        return find(id, tenant).view();
-    }
-
-    /** Ends the session now: its sandbox is being killed when this returns. */
-    public void delete(String id, Tenant tenant) {
-        find(id, tenant).end(EndReason.DELETED);
+        try {
+            store.locked(() -> { // counted and recorded at once: two replicas cannot both fill the key's last place
+                refuseOverLimits(spec.tenant(), id);
+                store.save(session.meta(store.pod(), null, null));
+                return null;
+            });
+        } catch (SessionLimitException e) {
+            session.end(EndReason.DELETED);
+            throw e;
+        }
+        return session.view(store.pod());
     }
 
     /**
-     * One cell's events; 409 while another cell has the turn, 404 (with the reason) once the
-     * session ended. A hibernated session is restored first, on the cell's worker thread.
+     * A key holds at most max-per-key sessions in the whole directory (live on any replica or
+     * hibernated: a session that hibernates still counts); this replica at most max-open live ones.
+     */
+    private void refuseOverLimits(Tenant tenant, String creating) {
+        long mine = store.countOf(tenant.name());
+        if (mine >= config.maxPerKey()) {
+            throw new SessionLimitException("this API key holds " + mine + " open sessions, the most it may;"
+                    + " delete one or let one expire");
+        }
+        long live = open.values().stream().filter(session -> !session.id().equals(creating)).count();
+        if (live >= config.maxOpen()) {
+            throw new SessionLimitException("the service holds as many sessions as it may; try again later");
+        }
+    }
+
+    /** The session as this key sees it, wherever it is: live here, hibernated, or live on another replica. */
+    public SessionView view(String id, Tenant tenant) {
+        Session local = local(id, tenant);
+        if (local != null) {
+            return local.view(store.pod());
+        }
+        Optional<SessionMeta> asleep = store.peek(id).filter(meta -> meta.tenant().equals(tenant.name()));
+        if (asleep.isPresent()) {
+            return view(asleep.get(), SessionState.HIBERNATED, null);
+        }
+        Optional<Map.Entry<String, SessionMeta>> held = store.holder(id)
+                .filter(entry -> entry.getValue().tenant().equals(tenant.name()));
+        if (held.isPresent()) {
+            String pod = held.get().getKey();
+            if (store.alive(pod, config.podLostAfter())) {
+                return view(held.get().getValue(), SessionState.ACTIVE, pod);
+            }
+            recover(pod); // it is now in the directory, or ended for the reason its replica's loss gives
+            return view(id, tenant);
+        }
+        throw notFound(id, tenant);
+    }
+
+    /** Ends the session now, wherever it is; a live one's sandbox is being killed when this returns. */
+    public void delete(String id, Tenant tenant) {
+        takeOver(id, tenant).end(EndReason.DELETED);
+    }
+
+    /**
+     * One cell's events; 409 while another cell has the turn (or another replica is taking the
+     * session over), 404 (with the reason) once it ended, 410 when no replica here can restore it.
+     * A hibernated session is taken over and restored first, on the cell's worker thread.
      */
     public Multi<ExecutionEvent> cell(String id, Tenant tenant, ExecutionPlan cell) {
-        Session session = find(id, tenant);
+        Session session = takeOver(id, tenant);
         Claim claim;
         long turn;
         synchronized (session) {
             claim = session.claimCell();
             turn = session.turn();
+        }
+        if (claim == Claim.ELSEWHERE) { // handed to the directory a moment ago: take it back from there
+            return cell(id, tenant, cell);
         }
         if (claim == Claim.BUSY) {
             throw new SessionBusyException(id);
@@ -132,12 +197,82 @@ public class Sessions {
         if (claim == Claim.GONE) {
             throw new SessionNotFoundException(id, session.endReason());
         }
-        return executions.executeCell(session.cellPlan(cell), new SessionTurn(session, turn, claim, this::resume));
+        return executions.executeCell(session.cellPlan(cell), new SessionTurn(session, turn, claim, this::resume, store.pod()));
     }
 
-    /** Every few seconds: sessions past their time end; idle ones go to disk. */
+    /**
+     * The session, held by this replica: live here already, or taken over from the directory (an
+     * atomic rename: of two replicas racing, the loser answers as for a busy session), or from a
+     * replica that was lost. Never another tenant's.
+     */
+    private Session takeOver(String id, Tenant tenant) {
+        Session local = local(id, tenant);
+        if (local != null) {
+            return local;
+        }
+        Optional<SessionMeta> asleep = store.peek(id).filter(meta -> meta.tenant().equals(tenant.name()));
+        if (asleep.isPresent()) {
+            SessionMeta meta = store.claim(id).orElseThrow(() -> new SessionBusyException(id));
+            return adopt(meta, tenant);
+        }
+        Optional<Map.Entry<String, SessionMeta>> held = store.holder(id)
+                .filter(entry -> entry.getValue().tenant().equals(tenant.name()));
+        if (held.isPresent()) {
+            String pod = held.get().getKey();
+            if (store.alive(pod, config.podLostAfter())) {
+                throw new SessionElsewhereException(id, pod);
+            }
+            recover(pod); // it is now in the directory, or ended for the reason its replica's loss gives
+            return takeOver(id, tenant);
+        }
+        throw notFound(id, tenant);
+    }
+
+    /** A session this replica has just taken from the directory: restorable here, or ended as such. */
+    private Session adopt(SessionMeta meta, Tenant tenant) {
+        LanguageRuntime runtime = catalog.find(meta.language()).orElse(null);
+        Hibernated image = runtime == null ? null : hibernation.image(meta, runtime);
+        String mismatch = image == null ? "its language is not served here" : meta.image().mismatch(hibernation.fingerprint(image));
+        if (mismatch != null) {
+            LOG.infof("session %s cannot be restored here: %s", meta.id(), mismatch);
+            forget(meta.id(), meta.tenant(), EndReason.INCOMPATIBLE_IMAGE);
+            throw new SessionIncompatibleException(meta.id(), mismatch);
+        }
+        SessionSpec spec = new SessionSpec(tenant, runtime, meta.limits(), meta.env(), meta.files(),
+                Duration.ofMillis(meta.idleTimeoutMs()));
+        Session session = new Session(meta, spec, image, this::ended);
+        open.put(meta.id(), session);
+        store.save(meta);
+        LOG.infof("session %s taken over by replica %s", meta.id(), store.pod());
+        return session;
+    }
+
+    /**
+     * What a lost replica (or this one's earlier process) held: hibernated sessions go to the
+     * directory for any replica to take; live ones, whose state was never saved, end.
+     */
+    private void recover(String lost) {
+        for (SessionMeta meta : store.heldBy(lost)) {
+            boolean mine = lost.equals(store.pod());
+            if (!mine && store.claimFrom(lost, meta.id()).isEmpty()) {
+                continue; // another replica recovers it
+            }
+            if (SessionMeta.HIBERNATED.equals(meta.state())) {
+                store.publish(meta.id());
+            } else {
+                LOG.infof("session %s ended: replica %s was lost while it was live", meta.id(), lost);
+                forget(meta.id(), meta.tenant(), EndReason.POD_LOST);
+            }
+        }
+        if (!lost.equals(store.pod())) {
+            store.forgetPod(lost);
+        }
+    }
+
+    /** Every few seconds: this replica's heartbeat; sessions past their time end; idle ones go to disk. */
     @Scheduled(every = "${codelab.session.tend-every}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tend() {
+        store.beat();
         Instant now = Instant.now();
         for (Session session : open.values()) {
             EndReason expiry = session.expiry(now);
@@ -148,115 +283,49 @@ public class Sessions {
                 hibernate(session);
             }
         }
-    }
-
-    /**
-     * Checkpoints an idle session, its image's room reserved first (its sandbox's memory is the
-     * bound), so that the images never pass the disk budget. A session that does not fit even
-     * after the least recently used hibernated ones are evicted stays live.
-     */
-    private void hibernate(Session session) {
-        Sandbox sandbox = session.startHibernating();
-        if (sandbox == null) {
-            return;
-        }
-        long bound = sandboxes.memoryUsage(sandbox) + IMAGE_MARGIN_BYTES;
-        if (!makeRoom(session, bound)) {
-            LOG.debugf("session %s stays live: its image (up to %d MiB) does not fit the hibernation disk", session.id(),
-                    bound >> 20);
-            session.hibernationDeclined();
-            return;
-        }
-        Path dir = imageDir(session);
-        long start = System.nanoTime();
-        try {
-            Hibernated image = sandboxes.hibernate(sandbox, dir);
-            long size = sandboxes.imageBytes(dir);
-            if (!disk.settle(session.id(), size)) {
-                LOG.warnf("session %s: its image is %d bytes, more than the %d reserved for it", session.id(), size, bound);
-            }
-            if (!session.hibernatedAs(image)) { // it ended meanwhile
-                sandboxes.removeImage(dir);
-                disk.release(session.id());
-                return;
-            }
-            hibernations.record(Duration.ofNanos(System.nanoTime() - start));
-        } catch (IOException e) {
-            LOG.warnf("session %s could not hibernate (%s); it ends", session.id(), e.getMessage());
-            failedCheckpoint(session);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failedCheckpoint(session);
-        }
-    }
-
-    private void failedCheckpoint(Session session) {
-        session.takeSandbox(); // already killed and released by the failed checkpoint
-        disk.release(session.id());
-        session.end(EndReason.HIBERNATION_FAILED);
-    }
-
-    /** Reserves room for an image, evicting the least recently used hibernated sessions if that is enough. */
-    private boolean makeRoom(Session session, long bytes) {
-        if (disk.reserve(session.id(), bytes)) {
-            return true;
-        }
-        List<Session> evictable = open.values().stream()
-                .filter(other -> other != session && other.phase() == Phase.HIBERNATED)
-                .sorted(Comparator.comparing(Session::lastUsedAt)).toList();
-        if (evictable.stream().mapToLong(other -> disk.of(other.id())).sum() < disk.shortOf(bytes)) {
-            return false;
-        }
-        for (Session oldest : evictable) {
-            LOG.infof("session %s evicted: hibernated images would pass %d MiB", oldest.id(), config.hibernationDiskMb());
-            oldest.end(EndReason.EVICTED);
-            if (disk.reserve(session.id(), bytes)) {
-                return true;
+        for (SessionMeta meta : store.published()) {
+            EndReason expiry = meta.expiry(now);
+            if (expiry != null && store.claim(meta.id()).isPresent()) {
+                forget(meta.id(), meta.tenant(), expiry);
             }
         }
-        return false;
+        store.lostPods(config.podLostAfter()).forEach(this::recover);
+        store.pruneEnded();
     }
 
-    /**
-     * Restores a hibernated session for its claimed cell, with its own limits and memory held
-     * again. A failure leaves it hibernated, its image kept: the client is told to try again.
-     */
+    private Hibernation.Outcome hibernate(Session session) {
+        Hibernation.Outcome outcome = hibernation.hibernate(session);
+        if (outcome == Hibernation.Outcome.PUBLISHED) {
+            open.remove(session.id(), session);
+        } else if (outcome == Hibernation.Outcome.ENDED) {
+            forget(session.id(), session.spec().tenant().name(), session.endReason()); // it ended while checkpointed
+        }
+        return outcome;
+    }
+
+    /** Restores a session for its cell; one that ended meanwhile leaves nothing behind. */
     private void resume(Session session, long turn) {
-        long start = System.nanoTime();
         try {
-            session.holding(admission.holdMemory(session.spec().tenant(), session.spec().limits().memoryMb(), false));
+            hibernation.resume(session, turn);
         } catch (RuntimeException e) {
-            session.resumeFailed(turn); // admission's 429: it stays hibernated
+            if (session.phase() == Phase.ENDED) {
+                forget(session.id(), session.spec().tenant().name(), session.endReason());
+            }
             throw e;
         }
-        Hibernated image = session.hibernated();
-        try {
-            Sandbox restored = sandboxes.resume(image, session.spec().limits());
-            disk.release(session.id());
-            if (!session.resumedAs(restored, turn)) {
-                sandboxes.release(restored);
-                throw new SessionNotFoundException(session.id(), session.endReason());
-            }
-            resumptions.record(Duration.ofNanos(System.nanoTime() - start));
-        } catch (IOException e) {
-            LOG.warnf("session %s could not be resumed (%s); it stays hibernated", session.id(), e.getMessage());
-            session.resumeFailed(turn);
-            if (session.phase() == Phase.ENDED) {
-                deleteImage(session);
-            }
-            throw new SandboxUnavailableException("the session's sandbox could not be restored now; it is kept"
-                    + " hibernated, with its state: send the cell again");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            session.resumeFailed(turn);
-            throw new SandboxUnavailableException("the service is shutting down");
+    }
+
+    /** A hibernated session of the directory gives way to a newer image: it ends, evicted. */
+    private void evict(SessionMeta meta) {
+        if (store.claim(meta.id()).isPresent()) {
+            LOG.infof("session %s evicted: hibernated images would pass %d MiB", meta.id(), config.hibernationDiskMb());
+            forget(meta.id(), meta.tenant(), EndReason.EVICTED);
         }
     }
 
-    /** Tears down what an ended session held, as its machine said. */
+    /** Tears down what an ended session held, as its machine said, and records why it ended. */
     private void ended(Session session, Teardown teardown) {
-        open.remove(session.id());
-        ended.add(session.id(), session.spec().tenant().name(), session.endReason());
+        open.remove(session.id(), session);
         session.releaseMemory();
         switch (teardown) {
             case KERNEL, RUNNING_KERNEL -> {
@@ -266,38 +335,75 @@ public class Sessions {
                     sandboxes.release(sandbox);
                 }
             }
-            case IMAGE -> deleteImage(session);
-            case LATER, NONE -> {
-                // a checkpoint or restore under way cleans up after itself when it sees the end
+            case IMAGE, LATER, NONE -> {
+                // an image is in the session's directory, removed below; a checkpoint or restore
+                // under way cleans up after itself when it sees the end
             }
+        }
+        if (teardown != Teardown.LATER) {
+            forget(session.id(), session.spec().tenant().name(), session.endReason());
+        } else {
+            store.ended(session.id(), session.spec().tenant().name(), session.endReason());
         }
     }
 
-    private void deleteImage(Session session) {
-        Hibernated image = session.takeImage();
-        sandboxes.removeImage(image != null ? image.imageDir() : imageDir(session));
-        disk.release(session.id());
+    /** A session held here is gone: its directory, its room on the disk, and a record of why. */
+    private void forget(String id, String tenant, EndReason reason) {
+        store.forget(id);
+        disk.release(id);
+        store.ended(id, tenant, reason);
     }
 
-    private Session find(String id, Tenant tenant) {
+    private Session local(String id, Tenant tenant) {
         Session session = id == null ? null : open.get(id);
-        if (session == null || !session.belongsTo(tenant)) {
-            throw new SessionNotFoundException(id, id == null ? null : ended.reason(id, tenant.name()));
-        }
-        return session;
+        return session != null && session.belongsTo(tenant) ? session : null;
     }
 
-    private Path imageDir(Session session) {
-        return sandboxes.imagesDir().resolve("sessions").resolve(session.id());
+    private SessionNotFoundException notFound(String id, Tenant tenant) {
+        return new SessionNotFoundException(id, id == null ? null : store.endReason(id, tenant.name()).orElse(null));
     }
 
-    /** Before the pool and the sandboxes shut down: running cells may finish, then every session ends. */
+    private static SessionView view(SessionMeta meta, SessionState state, String pod) {
+        Instant idleEnd = meta.lastUsedAt().plusMillis(meta.idleTimeoutMs());
+        return new SessionView(meta.id(), meta.language(), state, meta.limits(), meta.createdAt(), meta.lastUsedAt(),
+                idleEnd.isBefore(meta.endOfLife()) ? idleEnd : meta.endOfLife(), meta.cells(), null, pod);
+    }
+
+    /**
+     * SIGTERM: before the pool and the sandboxes shut down, with running cells finished (Quarkus
+     * waited for the requests in flight), every live session is saved to the directory, the least
+     * recently used first, within the drain timeout; what cannot be saved in time ends.
+     */
     void onShutdown(@Observes @Priority(5) ShutdownEvent event) throws InterruptedException {
-        for (Session session : open.values()) {
-            for (int wait = 0; wait < 600 && session.phase() == Phase.RUNNING; wait++) {
-                Thread.sleep(500); // a running cell finishes, within its own timeout
+        draining = true;
+        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+        for (int wait = 0; wait < 600 && open.values().stream().anyMatch(s -> s.phase() == Phase.RUNNING); wait++) {
+            Thread.sleep(500); // a running cell finishes, within its own timeout
+        }
+        List<Session> live = open.values().stream()
+                .sorted(java.util.Comparator.comparing(Session::lastUsedAt)).toList();
+        int saved = 0;
+        for (Session session : live) {
+            boolean inTime = System.nanoTime() < deadline;
+            if (inTime && hibernate(session) == Hibernation.Outcome.PUBLISHED) {
+                saved++;
+            } else {
+                session.end(EndReason.SHUTDOWN);
             }
-            session.end(EndReason.SHUTDOWN);
+        }
+        LOG.infof("shutdown: %d of %d live sessions saved to the sessions directory", saved, live.size());
+        store.leave();
+    }
+
+    private static String hostName() {
+        String name = System.getenv("HOSTNAME");
+        if (name != null && !name.isBlank()) {
+            return name;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "replica-" + UUID.randomUUID();
         }
     }
 }

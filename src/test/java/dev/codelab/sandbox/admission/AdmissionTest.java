@@ -156,7 +156,8 @@ class AdmissionTest extends RealSandboxTest {
         String id = post(Multitenant.OPEN_KEY, "{\"code\": \"" + marker + " = 1\\nprint(" + marker + ")\"}")
                 .then().statusCode(200).extract().path("id");
         Path audit = Path.of("target/audit.log");
-        Thread.sleep(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> Files.readString(audit).contains(id)); // the audit line is written before the answer leaves
         List<String> lines = Files.readAllLines(audit);
         assertTrue(lines.stream().noneMatch(line -> line.contains(marker)), "no code in the audit log");
         var json = new com.fasterxml.jackson.databind.ObjectMapper();

@@ -176,12 +176,8 @@ class SecurityEventsTest extends RealSandboxTest {
             assertEquals(0, ((Number) quiet.get("network")).intValue() + count(quiet, "sensitivePaths")
                     + count(quiet, "privilege"), quiet.toString());
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // hibernate-after: 3 s in tests
-            while (!"hibernated".equals(given().get("/v1/sessions/" + session).jsonPath().getString("state"))
-                    && System.nanoTime() < deadline) {
-                Api.sleep(250);
-            }
-            assertEquals("hibernated", given().get("/v1/sessions/" + session).jsonPath().getString("state"));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)) // hibernate-after: 3 s in tests
+                    .until(() -> "hibernated".equals(given().get("/v1/sessions/" + session).jsonPath().getString("state")));
             Map<?, ?> resumed = cellEvents(session, SHELL, "the cell that resumed the session");
             assertEquals(1, count(resumed, "exec"), "the restored sandbox is watched: " + resumed);
         } finally {

@@ -38,19 +38,14 @@ class LeftoverSweeperTest {
                 runtimes.find("python").orElseThrow().image(), new SandboxLimits(60_000, 1, 128, 16, 1024, 8));
         Path cgroup = Path.of("/sys/fs/cgroup/memory", SweepOnly.CGROUP_PARENT, orphan.id());
         Path bundle = Path.of(SweepOnly.STATE_DIR, "bundles", orphan.id());
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (Api.read(cgroup.resolve("cgroup.procs")).isBlank() && System.nanoTime() < deadline) {
-            Api.sleep(100);
-        }
-        assertFalse(Api.read(cgroup.resolve("cgroup.procs")).isBlank(), "the orphan runs");
+        org.awaitility.Awaitility.await("the orphan runs").atMost(Duration.ofSeconds(10))
+                .until(() -> !Api.read(cgroup.resolve("cgroup.procs")).isBlank());
         assertTrue(Files.isDirectory(bundle));
 
         sandboxes.sweepLeftovers();
 
-        deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while ((Files.exists(cgroup) || Files.exists(bundle)) && System.nanoTime() < deadline) {
-            Api.sleep(100);
-        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> !Files.exists(cgroup) && !Files.exists(bundle));
         assertFalse(Files.exists(bundle), "bundle removed");
         assertFalse(Files.exists(cgroup), "cgroup removed, so no process of the orphan is left");
     }

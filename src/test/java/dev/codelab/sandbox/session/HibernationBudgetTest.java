@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(SmallDisk.class)
 class HibernationBudgetTest extends RealSandboxTest {
 
-    private static final Path IMAGES = Path.of("/run/codelab-sandbox-test/images/sessions");
+    private static final Path IMAGES = Path.of("/run/codelab-sandbox-test/sessions"); // the sessions directory
     private static final long BUDGET = SmallDisk.DISK_MB * 1024L * 1024;
 
     @Test

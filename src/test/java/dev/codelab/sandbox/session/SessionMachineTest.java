@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A session's life, pure logic: every transition, and the races issue 18 found, without a sandbox. */
 class SessionMachineTest {
 
-    private final SessionMachine machine = new SessionMachine();
+    private final SessionMachine machine = new SessionMachine(SessionMachine.Phase.IDLE);
 
     @Test
     void aTurnIsTakenOnceUntilItsCellEnds() {
@@ -101,11 +101,11 @@ class SessionMachineTest {
 
     @Test
     void endingSaysWhatToTearDownByWhatTheSessionHeld() {
-        assertEquals(Teardown.KERNEL, new SessionMachine().end(EndReason.DELETED));
-        SessionMachine hibernated = new SessionMachine();
+        assertEquals(Teardown.KERNEL, new SessionMachine(SessionMachine.Phase.IDLE).end(EndReason.DELETED));
+        SessionMachine hibernated = new SessionMachine(SessionMachine.Phase.IDLE);
         hibernated.startHibernating();
         assertEquals(Teardown.LATER, hibernated.end(EndReason.DELETED), "the checkpoint under way cleans up");
-        SessionMachine asleep = new SessionMachine();
+        SessionMachine asleep = new SessionMachine(SessionMachine.Phase.IDLE);
         asleep.startHibernating();
         asleep.hibernated();
         assertEquals(Teardown.IMAGE, asleep.end(EndReason.IDLE_TIMEOUT));

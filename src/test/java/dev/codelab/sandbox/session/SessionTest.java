@@ -66,7 +66,8 @@ class SessionTest extends RealSandboxTest {
         assertEquals("ok", cell(id, "import os, json\ncounter = 41\nopen('made.txt', 'w').write('x')").getString("status"));
         JsonPath second = cell(id, "counter += 1\nprint(counter, json.dumps(os.environ['WHO']), open('given.txt').read())");
         assertEquals("42 \"notebook\" from the session\n", second.getString("stdout"), second.getString("stderr"));
-        assertEquals(Map.of("id", id, "state", "active"), second.getMap("session"));
+        String pod = given().get("/v1/sessions/" + id).jsonPath().getString("pod");
+        assertEquals(Map.of("id", id, "state", "active", "pod", pod), second.getMap("session"), "and which replica holds it");
         JsonPath files = cell(id, "open('made.txt', 'a').write('y')\nopen('new.txt', 'w').write('n')");
         assertEquals(List.of("made.txt", "new.txt"), files.getList("files.path"), "only what this cell changed");
         assertEquals(3, given().get("/v1/sessions/" + id).jsonPath().getInt("cells"));
@@ -173,23 +174,17 @@ class SessionTest extends RealSandboxTest {
     void anIdleSessionEnds() {
         String id = open(Map.of("idleTimeoutMs", 1500));
         opened.add(id);
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (given().get("/v1/sessions/" + id).statusCode() == 200 && System.nanoTime() < deadline) {
-            Api.sleep(250);
-        }
-        assertEquals(404, given().get("/v1/sessions/" + id).statusCode());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> given().get("/v1/sessions/" + id).statusCode() == 404);
+        assertEquals("idle_timeout", given().get("/v1/sessions/" + id).jsonPath().getString("endReason"));
     }
 
     @Test
     void anIdleSessionHibernatesAndResumesWithItsState() {
         String id = open();
         cell(id, "import pandas as pd\nframe = pd.DataFrame({'v': range(100_000)})\nopen('kept.txt', 'w').write('file')");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!"hibernated".equals(given().get("/v1/sessions/" + id).jsonPath().getString("state"))
-                && System.nanoTime() < deadline) {
-            Api.sleep(250);
-        }
-        assertEquals("hibernated", given().get("/v1/sessions/" + id).jsonPath().getString("state"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> "hibernated".equals(given().get("/v1/sessions/" + id).jsonPath().getString("state")));
         assertEquals(0, Api.busySandboxes(), "a hibernated session holds no sandbox");
         JsonPath resumed = cell(id, "print(len(frame), frame.v.sum(), open('kept.txt').read())");
         assertEquals("100000 4999950000 file\n", resumed.getString("stdout"), resumed.getString("stderr"));

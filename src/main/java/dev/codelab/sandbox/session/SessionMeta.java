@@ -1,0 +1,45 @@
+package dev.codelab.sandbox.session;
+
+import dev.codelab.sandbox.execution.ExecutionPlan;
+import dev.codelab.sandbox.sandbox.ImageFingerprint;
+import dev.codelab.sandbox.sandbox.SandboxLimits;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a session is, apart from its sandbox: enough for any replica to show it, expire it, or take
+ * it over and restore it. Written atomically into the sessions directory (meta.json) whenever the
+ * session changes hands or state.
+ *
+ * @param files   the session's input files, until its first cell has written them
+ * @param lastCell the last cell id its kernel saw: a restored kernel's next cell must be above it
+ * @param state   "active" (live on {@code pod}) or "hibernated" (its image beside this file)
+ * @param shape   how its sandbox was started (a restore must use the same spec); null while live
+ * @param image   what its image needs of the replica that restores it; null while live
+ */
+@RegisterForReflection
+record SessionMeta(int format, String id, String tenant, String language, SandboxLimits limits,
+                   Map<String, String> env, List<ExecutionPlan.InputFile> files, long idleTimeoutMs, Instant createdAt,
+                   Instant lastUsedAt, Instant endOfLife, int cells, long lastCell, String state, String pod,
+                   Shape shape, ImageFingerprint image) {
+
+    static final int FORMAT = 1;
+    static final String ACTIVE = "active";
+    static final String HIBERNATED = "hibernated";
+
+    /** The sandbox's start: from the warm image (restored) or the cold one, with the limits its spec was shaped by. */
+    @RegisterForReflection
+    record Shape(boolean warm, SandboxLimits limits) {
+    }
+
+    /** Why the session should end now, if it should: idle too long, or too old. */
+    EndReason expiry(Instant now) {
+        if (endOfLife.isBefore(now)) {
+            return EndReason.LIFETIME;
+        }
+        return lastUsedAt.plusMillis(idleTimeoutMs).isBefore(now) ? EndReason.IDLE_TIMEOUT : null;
+    }
+}

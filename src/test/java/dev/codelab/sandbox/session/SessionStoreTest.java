@@ -1,0 +1,92 @@
+package dev.codelab.sandbox.session;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.codelab.sandbox.sandbox.ImageFingerprint;
+import dev.codelab.sandbox.sandbox.SandboxLimits;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The sessions directory every replica shares: claims by rename, records, heartbeats (issue 20). */
+class SessionStoreTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
+
+    @TempDir
+    Path dir;
+
+    private SessionStore replica(String pod) {
+        return new SessionStore(dir, pod, JSON);
+    }
+
+    private static SessionMeta meta(String id, String state) {
+        Instant now = Instant.now();
+        return new SessionMeta(SessionMeta.FORMAT, id, "tenant", "python", new SandboxLimits(30_000, 1, 256, 64, 1 << 20, 64),
+                Map.of(), List.of(), 600_000, now, now, now.plus(Duration.ofHours(8)), 3, 3, state, "a",
+                new SessionMeta.Shape(true, new SandboxLimits(30_000, 1, 256, 64, 1 << 20, 64)),
+                new ImageFingerprint("runsc 1", "root", "runner", "v1"));
+    }
+
+    @Test
+    void ofTwoReplicasClaimingOneSessionExactlyOneGetsIt() {
+        SessionStore a = replica("a");
+        SessionStore b = replica("b");
+        a.save(meta("s", SessionMeta.HIBERNATED));
+        assertTrue(a.publish("s"));
+        assertEquals(1, b.published().size());
+        Optional<SessionMeta> first = b.claim("s");
+        Optional<SessionMeta> second = a.claim("s");
+        assertTrue(first.isPresent());
+        assertFalse(second.isPresent(), "the loser finds nothing to take");
+        assertEquals(3, first.get().lastCell(), "the record comes with it");
+        assertEquals("b", a.holder("s").orElseThrow().getKey());
+    }
+
+    @Test
+    void whyASessionEndedIsToldToItsTenantOnly() {
+        SessionStore a = replica("a");
+        a.ended("s", "tenant", EndReason.POD_LOST);
+        assertEquals(Optional.of(EndReason.POD_LOST), replica("b").endReason("s", "tenant"));
+        assertEquals(Optional.empty(), replica("b").endReason("s", "another"));
+    }
+
+    @Test
+    void aReplicaWithoutAFreshHeartbeatIsLostAndItsSessionsCanBeTaken() throws Exception {
+        SessionStore a = replica("a");
+        SessionStore b = replica("b");
+        a.beat();
+        b.beat();
+        a.save(meta("live", SessionMeta.ACTIVE));
+        assertEquals(List.of(), b.lostPods(Duration.ofSeconds(30)));
+        Files.setLastModifiedTime(dir.resolve("pods/a/alive"),
+                java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(60)));
+        assertEquals(List.of("a"), b.lostPods(Duration.ofSeconds(30)));
+        assertTrue(b.claimFrom("a", "live").isPresent());
+        b.forget("live");
+        b.forgetPod("a");
+        assertFalse(Files.exists(dir.resolve("pods/a")));
+        assertFalse(Files.exists(dir.resolve("pods/b/live")));
+    }
+
+    @Test
+    void aRecordIsWrittenWholeOrNotAtAll() throws Exception {
+        SessionStore a = replica("a");
+        a.save(meta("s", SessionMeta.ACTIVE));
+        try (var files = Files.list(dir.resolve("pods/a/s"))) {
+            assertEquals(List.of("meta.json"), files.map(path -> path.getFileName().toString()).toList(),
+                    "no temporary file is left beside it");
+        }
+    }
+}
