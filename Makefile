@@ -26,8 +26,8 @@ run: rootfs build
 
 # Unit and @QuarkusTest suites against real runsc sandboxes, the runner's own suite, the manifests, the
 # cgroup v2 suite, and the container image under a real Docker engine (ContainerImageTest; the image is
-# built first by `image`).
-test: rootfs k8s test-runner test-cgroup2 native-sources image
+# built first by `image`), and the operator's alerts and dashboard against the packaged service (`monitoring`).
+test: rootfs k8s test-runner test-cgroup2 native-sources image monitoring
 	CODELAB_PYTHON_ROOTFS=$(ROOTFS) $(MVN) test -Dcodelab.image.build=false
 
 # The runner's suite (runsc/tests): rules, frames, the supervisor's loop, a seeded fuzzer of every
@@ -66,6 +66,14 @@ image-native:
 # Renders the kustomize base and overlays and validates every object against the Kubernetes schemas, offline.
 k8s:
 	k8s/validate.sh
+
+# The operator's view (k8s/monitoring, docs/operations.md): promtool checks and unit-tests the alerting rules,
+# then the packaged service does runs of every status under a Prometheus (Debian's, installed when missing) that
+# scrapes it every second with the rules loaded, and every query of the Grafana dashboard must return data.
+.PHONY: monitoring
+monitoring: rootfs build
+	@[ -x /usr/bin/python3 ] || apt-get install -y -q python3
+	CODELAB_PYTHON_ROOTFS=$(ROOTFS) /usr/bin/python3 k8s/monitoring/check.py
 
 # Applies the production overlay to the cluster of the current kubectl context.
 deploy: k8s

@@ -34,7 +34,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * <li>admission: execution (finished runs), pool (the memory it holds), sandbox (a sandbox's memory
  *     overhead), tenant, root. Only api uses it.</li>
  * <li>telemetry: execution (it observes finished runs), pool (it implements {@code PoolMetrics}),
- *     sandbox ({@code StartMode}), tenant. Only api uses it. Execution and pool report through
+ *     runtime (the languages, whose counters start at 0), sandbox ({@code StartMode}), tenant. Only api uses it. Execution and pool report through
  *     interfaces of their own ({@code RunningExecutions}, {@code PoolMetrics}), so they never
  *     name telemetry.</li>
  * <li>monitoring: sandbox (it implements {@code SandboxWatch}), root. No package uses it: sandboxes
@@ -71,7 +71,7 @@ class ArchitectureTest {
             .whereLayer("health").mayOnlyAccessLayers("execution", "pool", "runtime", "sandbox", "tenant", "root")
             .whereLayer("session").mayOnlyAccessLayers("execution", "pool", "runtime", "sandbox", "tenant")
             .whereLayer("admission").mayOnlyAccessLayers("execution", "pool", "sandbox", "tenant", "root")
-            .whereLayer("telemetry").mayOnlyAccessLayers("execution", "pool", "sandbox", "tenant")
+            .whereLayer("telemetry").mayOnlyAccessLayers("execution", "pool", "runtime", "sandbox", "tenant")
             .whereLayer("monitoring").mayNotBeAccessedByAnyLayer()
             .whereLayer("monitoring").mayOnlyAccessLayers("sandbox", "root")
             .whereLayer("execution").mayOnlyAccessLayers("pool", "runtime", "sandbox", "tenant", "root")

@@ -4,6 +4,8 @@ import dev.codelab.sandbox.execution.ExecutionFinished;
 import dev.codelab.sandbox.execution.ExecutionStatus;
 import dev.codelab.sandbox.sandbox.SecurityEvents;
 import dev.codelab.sandbox.tenant.Tenant;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -41,8 +43,10 @@ public class AbuseMonitor {
     private final Map<String, Record> records = new ConcurrentHashMap<>();
 
     @Inject
-    AbuseMonitor(AdmissionConfig config) {
+    AbuseMonitor(AdmissionConfig config, MeterRegistry registry) {
         this(config.abuse());
+        Gauge.builder("codelab_throttled_subjects", this, AbuseMonitor::throttledNow).tag("kind", "key")
+                .description("API keys (or the anonymous tenant) throttled for abuse now").register(registry);
     }
 
     AbuseMonitor(AdmissionConfig.Abuse config) {
@@ -61,6 +65,16 @@ public class AbuseMonitor {
             count(tenant, record -> record.probes, config.maxProbingRuns(), "run " + id + " probed its sandbox " + seen,
                     "of its runs probed their sandbox (network, programs, protected files, privileges)");
         }
+    }
+
+    /** How many tenants are throttled at this moment. */
+    long throttledNow() {
+        long now = System.nanoTime();
+        return records.values().stream().filter(record -> {
+            synchronized (record) {
+                return record.throttledUntilNanos - now > 0;
+            }
+        }).count();
     }
 
     void check(Tenant tenant) {

@@ -18,6 +18,7 @@ public class SandboxMetrics implements PoolMetrics {
 
     SandboxMetrics(MeterRegistry registry) {
         this.registry = registry;
+        restoreFailures(); // at 0 from the start, so that the first failure is an increase
     }
 
     /** Time from a request's acquisition of a sandbox to the sandbox being ready for its code. */
@@ -37,8 +38,12 @@ public class SandboxMetrics implements PoolMetrics {
 
     @Override
     public void restoreFailed() {
-        Counter.builder("codelab_sandbox_restore_failures_total").description("Restores that failed")
-                .register(registry).increment();
+        restoreFailures().increment();
+    }
+
+    private Counter restoreFailures() {
+        return Counter.builder("codelab_sandbox_restore_failures_total").description("Restores that failed")
+                .register(registry);
     }
 
     @Override
