@@ -35,7 +35,7 @@ public class ApiKeys {
 
     @RegisterForReflection
     record KeyEntry(String tenant, String sha256, Integer maxConcurrent, Integer perMinute,
-                    KeyPolicy.MaxLimits maxLimits, Boolean delegates, KeyPolicy.PerUser perUser) {
+                    KeyPolicy.MaxLimits maxLimits, Boolean delegates, KeyPolicy.PerUser perUser, Integer maxSessions) {
     }
 
     @RegisterForReflection
@@ -170,7 +170,11 @@ public class ApiKeys {
                 abuse == null ? null : abuse.maxLimitHits(), abuse == null ? null : abuse.maxProbingRuns())) {
             throw new IllegalArgumentException("the perUser limits of " + entry.tenant() + " must be whole numbers >= 1");
         }
-        KeyPolicy policy = new KeyPolicy(entry.maxConcurrent(), entry.perMinute(), entry.maxLimits(), delegates, perUser);
+        if (entry.maxSessions() != null && entry.maxSessions() < 0) {
+            throw new IllegalArgumentException("the maxSessions of " + entry.tenant() + " must be a whole number >= 0");
+        }
+        KeyPolicy policy = new KeyPolicy(entry.maxConcurrent(), entry.perMinute(), entry.maxLimits(), delegates, perUser,
+                entry.maxSessions());
         return new Key(HexFormat.of().parseHex(entry.sha256()), new Tenant(entry.tenant(), policy));
     }
 

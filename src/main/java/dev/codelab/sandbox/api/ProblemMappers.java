@@ -2,9 +2,7 @@ package dev.codelab.sandbox.api;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.codelab.sandbox.admission.AdmissionRejectedException;
 import dev.codelab.sandbox.admission.EndUsers;
 import dev.codelab.sandbox.admission.ApiKeys;
@@ -21,10 +19,10 @@ import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import java.util.stream.Collectors;
 
 /** Every error leaves as problem+json; none carries a stack trace or a host path. */
 public class ProblemMappers {
@@ -55,17 +53,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unreadable(JsonProcessingException e) {
-        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-            String field = mapping.getPath().stream()
-                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-                    .collect(Collectors.joining(".")).replace(".[", "[");
-            String detail = e instanceof UnrecognizedPropertyException unknown
-                    ? "`" + field + "` is not a known field; allowed here: " + unknown.getKnownPropertyIds()
-                    : "`" + field + "` has the wrong type: " + expectedType(mapping);
-            return Problem.response(Response.Status.BAD_REQUEST, "invalid-request", detail, field);
-        }
-        return Problem.response(Response.Status.BAD_REQUEST, "malformed-json",
-                "the body is not valid JSON: " + e.getOriginalMessage(), "body");
+        return UnreadableBody.problem(e);
     }
 
     @ServerExceptionMapper
@@ -142,9 +130,11 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response notAllowed(NotAllowedException e) {
-        return Problem.response(Response.Status.METHOD_NOT_ALLOWED, "method-not-allowed",
-                "this method is not allowed on this resource", null);
+    public Response notAllowed(NotAllowedException e, UriInfo uri) {
+        java.util.Set<String> allowed = new java.util.TreeSet<>(AllowedMethods.of(uri.getPath()));
+        return Response.fromResponse(Problem.response(Response.Status.METHOD_NOT_ALLOWED, "method-not-allowed",
+                "this method is not allowed on this resource" + (allowed.isEmpty() ? "" : "; allowed: "
+                        + String.join(", ", allowed)), null)).allow(allowed).build();
     }
 
     @ServerExceptionMapper
@@ -162,25 +152,5 @@ public class ProblemMappers {
         LOG.error("unexpected error", e);
         return Problem.response(Response.Status.INTERNAL_SERVER_ERROR, "internal-error",
                 "the service failed; the error was logged", null);
-    }
-
-    private static String expectedType(JsonMappingException e) {
-        Class<?> target = e instanceof MismatchedInputException mismatch ? mismatch.getTargetType() : null;
-        if (target == null) {
-            return "not the expected type";
-        }
-        if (target == String.class) {
-            return "expected a string";
-        }
-        if (target == Long.class || target == Integer.class || target == long.class || target == int.class) {
-            return "expected a whole number";
-        }
-        if (Number.class.isAssignableFrom(target) || target == double.class) {
-            return "expected a number";
-        }
-        if (java.util.Collection.class.isAssignableFrom(target) || target.isArray()) {
-            return "expected an array";
-        }
-        return "expected an object";
     }
 }

@@ -14,6 +14,7 @@ import dev.codelab.sandbox.session.Sessions;
 import dev.codelab.sandbox.tenant.Tenant;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -24,6 +25,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
@@ -36,15 +38,26 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
-import java.net.URI;
+import java.util.List;
 
-/** /v1/sessions: one sandbox kept across a notebook's cells, for one API key. */
+/** /v1/sessions: one sandbox kept across a notebook's cells, for one API key, with a kernel's controls. */
 @Path("/v1/sessions")
 @Tag(name = "sessions")
 @SecurityRequirement(name = "apiKey")
 @APIResponse(responseCode = "404", description = "No such session for this key: unknown, ended, expired or another key's",
         content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
 public class SessionResource {
+
+    /** A restart's answer: one session's JSON. */
+    private static final long RESTART_ANSWER_BYTES = 4096;
+
+    /** GET /v1/sessions. */
+    public record SessionList(List<SessionView> sessions) {
+    }
+
+    /** POST /v1/sessions/{id}/interrupt: whether a cell was running. */
+    public record Interrupted(boolean interrupted) {
+    }
 
     private final RequestValidator validator;
     private final Sessions sessions;
@@ -77,7 +90,16 @@ public class SessionResource {
         probe.requireReady();
         SessionView session = sessions.create(validator.session(request, ApiKeyFilter.tenantOf(context),
                 config.maxIdleTimeout(), config.idleTimeout()));
-        return Response.created(URI.create("/v1/sessions/" + session.id())).entity(session).build();
+        // relative, as API.md writes it: behind an ingress the service cannot know the client's scheme and host
+        return Response.status(Response.Status.CREATED).header(HttpHeaders.LOCATION, "/v1/sessions/" + session.id())
+                .entity(session).build();
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "This key's sessions (this end user's, for a delegating key), oldest first, wherever they are")
+    public SessionList list(@Context ContainerRequestContext context) {
+        return new SessionList(sessions.list(ApiKeyFilter.tenantOf(context)));
     }
 
     @GET
@@ -95,6 +117,41 @@ public class SessionResource {
     public Response delete(@PathParam("id") String id, @Context ContainerRequestContext context) {
         sessions.delete(id, ApiKeyFilter.tenantOf(context));
         return Response.noContent().build();
+    }
+
+    @POST
+    @Path("/{id}/interrupt")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Interrupt the running cell (KeyboardInterrupt), as a notebook's stop button",
+            description = "The cell answers its own request as its code handles the interrupt; the session lives on."
+                    + " `interrupted` is false when no cell was running.")
+    @APIResponse(responseCode = "200", description = "Whether a cell was running",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Interrupted.class)))
+    @APIResponse(responseCode = "409", description = "The session is live on another replica",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
+    public Interrupted interrupt(@PathParam("id") String id, @Context ContainerRequestContext context) {
+        return new Interrupted(sessions.interrupt(id, ApiKeyFilter.tenantOf(context)));
+    }
+
+    @POST
+    @Path("/{id}/restart")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Restart the session's kernel: same id and limits, fresh state",
+            description = "Variables, imports and files made since it opened are gone; its opening files are written"
+                    + " again with the next cell. Admitted like a cell (rate, concurrency, throttling).")
+    @APIResponse(responseCode = "200", description = "The restarted session, with no cells",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SessionView.class)))
+    @APIResponse(responseCode = "409", description = "A cell is running (interrupt it first), or the session is live on"
+            + " another replica", content = @Content(mediaType = "application/problem+json",
+            schema = @Schema(implementation = Problem.class)))
+    public Uni<SessionView> restart(@PathParam("id") String id, @Context ContainerRequestContext context) {
+        Tenant tenant = ApiKeyFilter.tenantOf(context);
+        sessions.view(id, tenant);
+        probe.requireReady();
+        return admission.admit(Ticket.cell(tenant, RESTART_ANSWER_BYTES)).onItem().transformToUni(permit ->
+                Uni.createFrom().item(() -> sessions.restart(id, tenant))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .onTermination().invoke(permit::release));
     }
 
     @POST

@@ -63,8 +63,19 @@ public class ExecutionService {
                 return;
             }
             long cell = session.nextCell();
+            KernelCell.Owner owner = new KernelCell.Owner() {
+                @Override
+                public ExecutionResult.SessionRef ended(ExecutionResult result, KernelEnd end) {
+                    return session.cellEnded(result, end);
+                }
+
+                @Override
+                public void sent() {
+                    session.cellSent(cell);
+                }
+            };
             KernelCell kernelCell = new KernelCell(id, cell, plan, session.kernel(), session.startMode(), true,
-                    config.output(), checks, emitter, finishedEvents::fire, session::cellEnded, new RunTimeline());
+                    config.output(), checks, emitter, finishedEvents::fire, owner, new RunTimeline());
             if (drive(id, kernelCell, message(cell, plan, true), emitter)) {
                 emitter.complete();
             } else {

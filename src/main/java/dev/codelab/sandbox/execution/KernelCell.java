@@ -26,7 +26,6 @@ import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
@@ -50,8 +49,14 @@ final class KernelCell {
     private static final int EXIT_FRAME_BYTES = 4096;
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
-    /** Who learns how the cell ended, before its answer leaves; the session reference for the answer, or null. */
-    interface Owner extends BiFunction<ExecutionResult, KernelEnd, ExecutionResult.SessionRef> {
+    /** Who learns how the cell goes: a single run's nobody, a session's the session. */
+    interface Owner {
+        /** How the cell ended, before its answer leaves; the session reference for the answer, or null. */
+        ExecutionResult.SessionRef ended(ExecutionResult result, KernelEnd end);
+
+        /** The cell's message is with the supervisor: an interrupt for the cell is acted on from now on. */
+        default void sent() {
+        }
     }
 
     private final String id;
@@ -116,6 +121,7 @@ final class KernelCell {
         try {
             emitter.emit(new ExecutionEvent.Started(id));
             send(message);
+            owner.sent();
             timeline.mark("sent");
             readFrames();
             if (report == null) {
@@ -129,7 +135,7 @@ final class KernelCell {
             timeline.mark("seen");
             ExecutionResult result = result(startedAt, Math.max(0, endNanos - beginNanos) / 1_000_000, seen);
             timeline.mark("result");
-            ExecutionResult.SessionRef session = owner.apply(result, kernelEnd(result));
+            ExecutionResult.SessionRef session = owner.ended(result, kernelEnd(result));
             if (session != null) {
                 result = result.inSession(session);
             }

@@ -23,6 +23,9 @@ public interface SessionKernel {
     /** The next cell's id: strictly increasing within the kernel. */
     long nextCell();
 
+    /** The cell's message is with the supervisor: an interrupt the session was asked for may be sent now. */
+    void cellSent(long cell);
+
     /**
      * The cell is over, before its answer leaves (a notebook sends the next cell the moment it has
      * it). {@code end} is null when the kernel lives on. Returns the session as the answer shows it.

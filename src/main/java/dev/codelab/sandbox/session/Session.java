@@ -40,6 +40,10 @@ final class Session {
     private Instant lastUsedAt;
     private int cells;
     private long lastCell;
+    /** The turn's cell whose message is with the supervisor (0 before): an interrupt for it can be sent. */
+    private long sentCell;
+    /** An interrupt asked for before the turn's cell reached the supervisor: sent when it does. */
+    private boolean interruptAsked;
 
     /** A session opened here, live on its sandbox. */
     Session(String id, SessionSpec spec, Sandbox sandbox, StartMode startMode, Duration maxLifetime,
@@ -128,9 +132,55 @@ final class Session {
         return machine.endReason();
     }
 
-    /** A cell arrives: what the caller must do, and the turn it took ({@link #turn()}). */
+    /** A cell (or a restart) arrives: what the caller must do, and the turn it took ({@link #turn()}). */
     synchronized Claim claimCell() {
-        return machine.claimCell();
+        Claim claim = machine.claimCell();
+        if (claim == Claim.RUN || claim == Claim.RESUME || claim == Claim.AWAIT_CHECKPOINT) {
+            sentCell = 0;
+            interruptAsked = false;
+        }
+        return claim;
+    }
+
+    /**
+     * A notebook's stop button: a KeyboardInterrupt for the cell that has the turn, now or as soon as
+     * its message reaches the supervisor (a cell still being restored is interrupted when it starts).
+     * False when no cell is under way.
+     */
+    boolean interrupt() {
+        Kernel target;
+        long cell;
+        synchronized (this) {
+            if (!machine.cellUnderway()) {
+                return false;
+            }
+            if (sentCell == 0) {
+                interruptAsked = true;
+                return true;
+            }
+            target = sandbox;
+            cell = sentCell;
+        }
+        if (target != null) {
+            target.interrupt(cell); // a supervisor that cannot be told is gone: the cell ends anyway
+        }
+        return true;
+    }
+
+    /** The turn's cell is with the supervisor: an interrupt asked for before goes now. */
+    void cellSent(long cell) {
+        Kernel target;
+        synchronized (this) {
+            sentCell = cell;
+            if (!interruptAsked) {
+                return;
+            }
+            interruptAsked = false;
+            target = sandbox;
+        }
+        if (target != null) {
+            target.interrupt(cell);
+        }
     }
 
     synchronized long turn() {
@@ -172,6 +222,8 @@ final class Session {
         Teardown teardown;
         synchronized (this) {
             cells++;
+            sentCell = 0;
+            interruptAsked = false;
             lastUsedAt = Instant.now();
             teardown = machine.cellEnded(machine.turn(), end == null ? null : EndReason.of(end));
         }
@@ -256,6 +308,44 @@ final class Session {
         startMode = StartMode.RESTORED;
         hibernated = null;
         return true;
+    }
+
+    /** What a restart replaced: the live kernel, or the image, the session held before. */
+    record Replaced(Sandbox kernel, Hibernated image) {
+    }
+
+    /**
+     * The restart that took turn {@code turn} has its fresh kernel: the session holds it instead of
+     * its old kernel or image, with no cells (its opening files go with the next), idle again. Null
+     * (and the caller releases {@code fresh}) when it ended meanwhile.
+     */
+    synchronized Replaced restarted(Sandbox fresh, StartMode mode, long turn) {
+        if (machine.phase() == Phase.RESUMING) {
+            machine.resumed(turn);
+        }
+        if (machine.phase() != Phase.RUNNING || machine.turn() != turn) {
+            return null;
+        }
+        Replaced replaced = new Replaced(sandbox, hibernated);
+        sandbox = fresh;
+        startMode = mode;
+        hibernated = null;
+        cells = 0;
+        lastCell = 0; // a fresh supervisor counts cells from the start
+        sentCell = 0;
+        interruptAsked = false;
+        lastUsedAt = Instant.now();
+        machine.cellEnded(turn, null);
+        return replaced;
+    }
+
+    /** The restart that took turn {@code turn} found no kernel: the session goes on as it was. */
+    synchronized void restartFailed(long turn) {
+        if (machine.phase() == Phase.RESUMING) {
+            machine.resumeFailed(turn);
+        } else {
+            machine.cellEnded(turn, null);
+        }
     }
 
     /** The restore failed: the image is kept for another try, and the memory given back. */

@@ -128,6 +128,11 @@ final class SessionMachine {
         return Claim.GONE;
     }
 
+    /** A cell has the turn: it runs, or its kernel is being readied for it. */
+    boolean cellUnderway() {
+        return phase == Phase.RUNNING || phase == Phase.RESUMING || (phase == Phase.HIBERNATING && claimed);
+    }
+
     /** Nobody's turn, and nothing under way: the session may expire, or go to disk. */
     boolean resting() {
         return (phase == Phase.IDLE || phase == Phase.HIBERNATED) && !claimed;

@@ -142,6 +142,12 @@ final class SessionStore {
         return list(root.resolve("pods").resolve(holder));
     }
 
+    /** The sessions other replicas hold, each with its replica's name. */
+    List<Map.Entry<String, SessionMeta>> heldElsewhere() {
+        return pods().stream().filter(other -> !other.equals(pod))
+                .flatMap(other -> heldBy(other).stream().map(meta -> Map.entry(other, meta))).toList();
+    }
+
     /** Every hibernated session any replica may take over. */
     List<SessionMeta> published() {
         return list(root.resolve("hibernated"));
@@ -156,6 +162,11 @@ final class SessionStore {
     /** Removes a session held here, image and all. */
     void forget(String id) {
         delete(held().resolve(id));
+    }
+
+    /** Removes the image of a session held here (a restart replaced it); the session stays. */
+    void dropImage(String id) {
+        delete(imageDir(id));
     }
 
     /** Records why a session ended, for any replica to say. */

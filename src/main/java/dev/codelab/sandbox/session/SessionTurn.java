@@ -69,6 +69,11 @@ final class SessionTurn implements SessionKernel {
     }
 
     @Override
+    public void cellSent(long cell) {
+        session.cellSent(cell);
+    }
+
+    @Override
     public ExecutionResult.SessionRef cellEnded(ExecutionResult result, KernelEnd end) {
         session.cellEnded(end);
         return session.ref(pod);

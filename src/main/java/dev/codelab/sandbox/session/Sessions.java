@@ -34,11 +34,13 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * The sessions: each one kernel kept across cells, hibernated to the sessions directory when idle,
@@ -61,6 +63,7 @@ public class Sessions {
     private final SessionStore store;
     private final HibernationDisk disk;
     private final Hibernation hibernation;
+    private final SessionAudit audit;
     private final Map<String, Session> open = new ConcurrentHashMap<>();
     private volatile boolean draining;
 
@@ -75,6 +78,7 @@ public class Sessions {
         this.catalog = catalog;
         this.store = new SessionStore(config.sharedDir().orElse(sandboxConfig.stateDir().toAbsolutePath().resolve("sessions")),
                 config.pod().orElseGet(Sessions::hostName), json);
+        this.audit = new SessionAudit(json, store.pod());
         this.disk = new HibernationDisk(config.hibernationDiskMb() * 1024L * 1024L, store);
         this.hibernation = new Hibernation(store, disk, sandboxes, admission,
                 Timer.builder("codelab_session_hibernate_seconds").register(registry),
@@ -132,13 +136,13 @@ public class Sessions {
     }
 
     /**
-     * A key holds at most max-per-key sessions in the whole directory (live on any replica or
+     * A key holds at most max-per-key sessions (or its keys file's maxSessions) in the whole directory (live on any replica or
      * hibernated: a session that hibernates still counts), all its users' together; an end user of a
      * delegating key at most its perUser.maxOpenSessions; this replica at most max-open live ones.
      */
     private void refuseOverLimits(Tenant tenant, String creating) {
         long keys = store.countOf(owner -> owner.tenant().equals(tenant.name()));
-        if (keys >= config.maxPerKey()) {
+        if (keys >= tenant.policy().maxSessionsOr(config.maxPerKey())) {
             throw new SessionLimitException("this API key holds " + keys + " open sessions" + (tenant.user() == null ? "" : ","
                     + " all its users' together") + ", the most it may; delete one or let one expire");
         }
@@ -183,21 +187,47 @@ public class Sessions {
         takeOver(id, tenant).end(EndReason.DELETED);
     }
 
+    /** This key's (and end user's) sessions, wherever they are: live here or on another replica, or hibernated. */
+    public List<SessionView> list(Tenant tenant) {
+        Stream<SessionView> here = open.values().stream().filter(session -> session.belongsTo(tenant))
+                .map(session -> session.view(store.pod())).filter(view -> view.state() != SessionState.ENDED);
+        Stream<SessionView> asleep = store.published().stream().filter(meta -> meta.owner().equals(tenant.owner()))
+                .map(meta -> view(meta, SessionState.HIBERNATED, null));
+        Stream<SessionView> elsewhere = store.heldElsewhere().stream()
+                .filter(held -> held.getValue().owner().equals(tenant.owner()))
+                .map(held -> view(held.getValue(), SessionState.ACTIVE, held.getKey()));
+        return Stream.of(here, asleep, elsewhere).flatMap(views -> views)
+                .sorted(Comparator.comparing(SessionView::createdAt)).toList();
+    }
+
     /**
-     * One cell's events; 409 while another cell has the turn (or another replica is taking the
-     * session over), 404 (with the reason) once it ended, 410 when no replica here can restore it.
-     * A hibernated session is taken over and restored first, on the cell's worker thread.
+     * A notebook's stop button: the running cell gets a KeyboardInterrupt (and answers as its code
+     * handles it). False when no cell runs; a hibernated session is not woken for it.
      */
-    public Multi<ExecutionEvent> cell(String id, Tenant tenant, ExecutionPlan cell) {
-        Session session = takeOver(id, tenant);
-        Claim claim;
-        long turn;
-        synchronized (session) {
-            claim = session.claimCell();
-            turn = session.turn();
+    public boolean interrupt(String id, Tenant tenant) {
+        Session local = local(id, tenant);
+        if (local != null) {
+            return local.interrupt();
         }
-        if (claim == Claim.ELSEWHERE) { // handed to the directory a moment ago: take it back from there
-            return cell(id, tenant, cell);
+        SessionView seen = view(id, tenant); // 404 as for any other request
+        if (seen.state() == SessionState.ACTIVE && seen.pod() != null) {
+            throw new SessionElsewhereException(id, seen.pod()); // its cell runs there: ask that replica
+        }
+        return false; // hibernated: nothing runs
+    }
+
+    /**
+     * A fresh kernel for the session, as Jupyter's restart: same id, limits and opening files, no
+     * variables, imports or other files. It takes the session's turn like a cell (409 while one
+     * runs: interrupt it first); a hibernated session's image is dropped, never restored.
+     */
+    public SessionView restart(String id, Tenant tenant) {
+        Claimed claimed = claimTurn(id, tenant);
+        Session session = claimed.session();
+        Claim claim = claimed.claim();
+        long turn = claimed.turn();
+        if (claim == Claim.AWAIT_CHECKPOINT) {
+            claim = awaitCheckpoint(session, turn);
         }
         if (claim == Claim.BUSY) {
             throw new SessionBusyException(id);
@@ -205,7 +235,92 @@ public class Sessions {
         if (claim == Claim.GONE) {
             throw new SessionNotFoundException(id, session.endReason());
         }
-        return executions.executeCell(session.cellPlan(cell), new SessionTurn(session, turn, claim, this::resume, store.pod()));
+        boolean hibernated = claim == Claim.RESUME;
+        Runnable memory = null;
+        if (hibernated) {
+            try {
+                memory = admission.holdMemory(tenant, session.spec().limits().memoryMb(), false);
+            } catch (RuntimeException e) {
+                session.restartFailed(turn);
+                throw e;
+            }
+        }
+        AcquiredSandbox fresh;
+        try {
+            fresh = supply.acquire(UUID.randomUUID().toString(), session.spec().runtime(), session.spec().limits());
+        } catch (java.io.IOException e) {
+            LOG.warnf("session %s: no sandbox to restart it on (%s); it goes on as it was", id, e.getMessage());
+            session.restartFailed(turn);
+            if (memory != null) {
+                memory.run();
+            }
+            throw new SandboxUnavailableException("the session could not be restarted now; it goes on as it was");
+        }
+        Session.Replaced replaced = session.restarted(fresh.sandbox(), fresh.mode(), turn);
+        if (replaced == null) { // it ended meanwhile
+            supply.release(fresh);
+            if (memory != null) {
+                memory.run();
+            }
+            throw new SessionNotFoundException(id, session.endReason());
+        }
+        if (memory != null) {
+            session.holding(memory);
+        }
+        if (replaced.kernel() != null) {
+            replaced.kernel().kill();
+            sandboxes.release(replaced.kernel());
+        }
+        if (replaced.image() != null) {
+            store.dropImage(id);
+            disk.release(id);
+        }
+        store.save(session.meta(store.pod(), null, null));
+        LOG.debugf("session %s restarted", id);
+        return session.view(store.pod());
+    }
+
+    private static Claim awaitCheckpoint(Session session, long turn) {
+        try {
+            return session.awaitCheckpoint(turn);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            session.restartFailed(turn);
+            throw new SandboxUnavailableException("the service is shutting down");
+        }
+    }
+
+    /**
+     * One cell's events; 409 while another cell has the turn (or another replica is taking the
+     * session over), 404 (with the reason) once it ended, 410 when no replica here can restore it.
+     * A hibernated session is taken over and restored first, on the cell's worker thread.
+     */
+    public Multi<ExecutionEvent> cell(String id, Tenant tenant, ExecutionPlan cell) {
+        Claimed claimed = claimTurn(id, tenant);
+        Session session = claimed.session();
+        if (claimed.claim() == Claim.BUSY) {
+            throw new SessionBusyException(id);
+        }
+        if (claimed.claim() == Claim.GONE) {
+            throw new SessionNotFoundException(id, session.endReason());
+        }
+        return executions.executeCell(session.cellPlan(cell),
+                new SessionTurn(session, claimed.turn(), claimed.claim(), this::resume, store.pod()));
+    }
+
+    /** A session, and what claiming its turn (for a cell or a restart) asks of the caller. */
+    private record Claimed(Session session, Claim claim, long turn) {
+    }
+
+    private Claimed claimTurn(String id, Tenant tenant) {
+        Session session = takeOver(id, tenant);
+        synchronized (session) {
+            Claim claim = session.claimCell();
+            if (claim != Claim.ELSEWHERE) {
+                return new Claimed(session, claim, session.turn());
+            }
+        }
+        return claimTurn(id, tenant); // handed to the directory a moment ago: take it back from there
     }
 
     /**
@@ -306,8 +421,8 @@ public class Sessions {
         Hibernation.Outcome outcome = hibernation.hibernate(session);
         if (outcome == Hibernation.Outcome.PUBLISHED) {
             open.remove(session.id(), session);
-        } else if (outcome == Hibernation.Outcome.ENDED) {
-            forget(session.id(), session.spec().tenant().owner(), session.endReason()); // it ended while checkpointed
+        } else if (outcome == Hibernation.Outcome.ENDED || outcome == Hibernation.Outcome.FAILED) {
+            cleanUp(session.id()); // it ended while checkpointed: its end was recorded then
         }
         return outcome;
     }
@@ -318,7 +433,7 @@ public class Sessions {
             hibernation.resume(session, turn);
         } catch (RuntimeException e) {
             if (session.phase() == Phase.ENDED) {
-                forget(session.id(), session.spec().tenant().owner(), session.endReason());
+                cleanUp(session.id()); // it ended while restoring: its end was recorded then
             }
             throw e;
         }
@@ -334,8 +449,7 @@ public class Sessions {
 
     /** Tears down what an ended session held, as its machine said, and records why it ended. */
     private void ended(Session session, Teardown teardown) {
-        Tenant.Owner owner = session.spec().tenant().owner();
-        store.ended(session.id(), owner, session.endReason()); // first: from here on, whoever asks hears why
+        recordEnd(session.id(), session.spec().tenant().owner(), session.endReason()); // first: whoever asks from now on hears why
         open.remove(session.id(), session);
         session.releaseMemory();
         switch (teardown) {
@@ -352,14 +466,24 @@ public class Sessions {
             }
         }
         if (teardown != Teardown.LATER) {
-            store.forget(session.id());
-            disk.release(session.id());
+            cleanUp(session.id());
         }
     }
 
-    /** A session held here is gone: its directory, its room on the disk, and a record of why. */
+    /** A session held here is gone: a record of why, its directory, its room on the disk. */
     private void forget(String id, Tenant.Owner owner, EndReason reason) {
+        recordEnd(id, owner, reason);
+        cleanUp(id);
+    }
+
+    /** Why it ended, for any replica to tell, and in the audit log. */
+    private void recordEnd(String id, Tenant.Owner owner, EndReason reason) {
         store.ended(id, owner, reason);
+        audit.ended(id, owner, reason);
+    }
+
+    /** What an ended session held here: its directory and its room on the disk. */
+    private void cleanUp(String id) {
         store.forget(id);
         disk.release(id);
     }
@@ -399,7 +523,7 @@ public class Sessions {
             Thread.sleep(500); // a running cell finishes, within its own timeout
         }
         List<Session> live = open.values().stream()
-                .sorted(java.util.Comparator.comparing(Session::lastUsedAt)).toList();
+                .sorted(Comparator.comparing(Session::lastUsedAt)).toList();
         int saved = 0;
         for (Session session : live) {
             boolean inTime = System.nanoTime() < deadline;

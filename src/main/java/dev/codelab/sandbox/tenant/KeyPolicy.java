@@ -3,18 +3,27 @@ package dev.codelab.sandbox.tenant;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * What one API key may do: executions at once, executions per minute, and the largest limits its
- * requests may ask for; whether it may act for end users (X-Codelab-User) and what each of them
+ * What one API key may do: executions at once, executions per minute, the largest limits its
+ * requests may ask for, sessions open at once; whether it may act for end users (X-Codelab-User) and what each of them
  * may do. A null field means the service-wide value (for perUser: no cap beyond the key's own).
  */
 @RegisterForReflection
 public record KeyPolicy(Integer maxConcurrent, Integer perMinute, MaxLimits maxLimits, boolean delegates,
-                        PerUser perUser) {
+                        PerUser perUser, Integer maxSessions) {
 
     public static final KeyPolicy UNRESTRICTED = new KeyPolicy(null, null, null);
 
     public KeyPolicy(Integer maxConcurrent, Integer perMinute, MaxLimits maxLimits) {
         this(maxConcurrent, perMinute, maxLimits, false, null);
+    }
+
+    public KeyPolicy(Integer maxConcurrent, Integer perMinute, MaxLimits maxLimits, boolean delegates, PerUser perUser) {
+        this(maxConcurrent, perMinute, maxLimits, delegates, perUser, null);
+    }
+
+    /** The most sessions this key may hold open at once (all its users'): its own, or the service's. */
+    public int maxSessionsOr(int serviceWide) {
+        return maxSessions == null ? serviceWide : maxSessions;
     }
 
     /** The most a request of this key may ask for, limit by limit; a null one is the service's maximum. */

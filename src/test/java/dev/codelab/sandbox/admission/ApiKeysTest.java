@@ -67,4 +67,19 @@ class ApiKeysTest {
         assertEquals("notebooks", keys.authenticate("Bearer k-123").name());
         assertThrows(ApiKeys.UnauthorizedException.class, () -> keys.authenticate(null));
     }
+
+    @Test
+    void aKeysOwnSessionCapOverridesTheServicesAndMustBeAWholeNumber() throws IOException {
+        String hash = java.util.HexFormat.of().formatHex(ApiKeys.sha256("k-123"));
+        Path file = Files.writeString(dir.resolve("keys.json"),
+                "{\"keys\": [{\"tenant\": \"lab\", \"sha256\": \"" + hash + "\", \"maxSessions\": 2}]}");
+        ApiKeys keys = keys(Optional.of(file), false);
+        keys.onStart(null);
+        assertEquals(2, keys.authenticate("Bearer k-123").policy().maxSessionsOr(4));
+        assertEquals(4, ANONYMOUS.maxSessionsOr(4), "unset: the service's");
+        Files.writeString(file, "{\"keys\": [{\"tenant\": \"lab\", \"sha256\": \"" + hash + "\", \"maxSessions\": -1}]}");
+        ApiKeys refused = keys(Optional.of(file), false);
+        IllegalStateException error = assertThrows(IllegalStateException.class, () -> refused.onStart(null));
+        org.junit.jupiter.api.Assertions.assertTrue(error.getMessage().contains("maxSessions"), error.getMessage());
+    }
 }

@@ -62,6 +62,26 @@ class ErrorResponsesTest {
                 .body("detail", containsString("not valid JSON"));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            a field given twice          | {"code": "print(1)", "code": "print(2)"}                 | code | twice
+            a limit given twice          | {"code": "", "limits": {"timeoutMs": 1, "timeoutMs": 2}}  | limits.timeoutMs | twice
+            a second value after it      | {"code": ""} {"code": "print(2)"}                        | body | one JSON object
+            an array, not an object      | ["print(1)"]                                             | body | a JSON object
+            """)
+    void aBodyThatIsNotOneObjectIsNamed(String title, String body, String field, String detail) {
+        problem(given().contentType(ContentType.JSON).body(body).post("/v1/executions").then(), 400)
+                .body("field", is(field)).body("detail", containsString(detail))
+                .body(not(containsString("dev.codelab"))).body(not(containsString("java.")));
+    }
+
+    @Test
+    void aBodyThatIsNotUtf8IsNamedSo() {
+        byte[] latin1 = "{\"code\": \"print('caf\u00e9')\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        problem(given().contentType(ContentType.JSON).body(latin1).post("/v1/executions").then(), 400)
+                .body("detail", containsString("not UTF-8"));
+    }
+
     @Test
     void codeOverItsCap() {
         String big = "{\"code\": \"" + "#".repeat(1024 * 1024 + 1) + "\"}";
@@ -93,7 +113,8 @@ class ErrorResponsesTest {
     @Test
     void unknownPathIs404AndWrongMethodIs405() {
         problem(given().get("/v1/nothing").then(), 404);
-        problem(given().delete("/v1/runtimes").then(), 405);
+        problem(given().delete("/v1/runtimes").then(), 405).header("Allow", containsString("GET"));
+        problem(given().get("/v1/executions").then(), 405).header("Allow", containsString("POST"));
     }
 
     private static ValidatableResponse problem(ValidatableResponse response, int status) {

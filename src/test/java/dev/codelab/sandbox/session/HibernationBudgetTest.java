@@ -60,7 +60,7 @@ class HibernationBudgetTest extends RealSandboxTest {
                     "a session whose image cannot fit stays live");
             assertEquals("hibernated", given().get("/v1/sessions/" + second).jsonPath().getString("state"),
                     "and evicts nobody for nothing");
-            Response resumed = SessionTest.cellResponse(second, "print(len(data))");
+            Response resumed = SessionsUnderTest.cellResponse(second, "print(len(data))");
             assertEquals(String.valueOf(150 << 20) + "\n", resumed.jsonPath().getString("stdout"), resumed.asString());
             given().delete("/v1/sessions/" + second);
             given().delete("/v1/sessions/" + huge);
@@ -74,8 +74,8 @@ class HibernationBudgetTest extends RealSandboxTest {
 
     /** A session whose program holds {@code mib} MiB, every page touched. */
     private static String holding(int mib) {
-        String id = SessionTest.open(Map.of("limits", Map.of("memoryMb", 512)));
-        Response filled = SessionTest.cellResponse(id, "data = bytes(range(256)) * (" + mib + " * 4096)");
+        String id = SessionsUnderTest.openSession(Map.of("limits", Map.of("memoryMb", 512)));
+        Response filled = SessionsUnderTest.cellResponse(id, "data = bytes(range(256)) * (" + mib + " * 4096)");
         assertEquals("ok", filled.jsonPath().getString("status"), filled.asString());
         return id;
     }

@@ -54,6 +54,22 @@ class SessionKeysTest extends RealSandboxTest {
     }
 
     @Test
+    void aKeysFileEntryOverridesTheSessionsItMayHold() {
+        Response first = as(Multitenant.ONE_SESSION_KEY, "POST", "/v1/sessions", Map.of());
+        assertEquals(201, first.statusCode(), first.asString());
+        Response second = as(Multitenant.ONE_SESSION_KEY, "POST", "/v1/sessions", Map.of());
+        assertEquals(429, second.statusCode(), "maxSessions 1 in the keys file: " + second.asString());
+        assertTrue(second.jsonPath().getString("detail").contains("holds 1 open sessions"), second.asString());
+        String id = first.jsonPath().getString("id");
+        assertEquals(java.util.List.of(id), as(Multitenant.ONE_SESSION_KEY, "GET", "/v1/sessions", null)
+                .jsonPath().getList("sessions.id"), "the list holds the key's own sessions only");
+        assertTrue(!as(Multitenant.OPEN_KEY, "GET", "/v1/sessions", null).jsonPath().getList("sessions.id").contains(id));
+        assertEquals(404, as(Multitenant.OPEN_KEY, "POST", "/v1/sessions/" + id + "/restart", null).statusCode());
+        assertEquals(404, as(Multitenant.OPEN_KEY, "POST", "/v1/sessions/" + id + "/interrupt", null).statusCode());
+        assertEquals(204, as(Multitenant.ONE_SESSION_KEY, "DELETE", "/v1/sessions/" + id, null).statusCode());
+    }
+
+    @Test
     void cellsCountTowardTheKeysRate() {
         Response created = as(Multitenant.CELLS_RATED_KEY, "POST", "/v1/sessions", Map.of()); // 1 of 3 a minute
         assertEquals(201, created.statusCode(), created.asString());

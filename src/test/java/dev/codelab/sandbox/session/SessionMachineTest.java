@@ -24,6 +24,24 @@ class SessionMachineTest {
     }
 
     @Test
+    void aCellIsUnderwayWhileItRunsOrItsKernelIsReadiedNeverBetweenCells() {
+        assertFalse(machine.cellUnderway(), "idle: an interrupt has nothing to stop");
+        machine.claimCell();
+        assertTrue(machine.cellUnderway());
+        machine.cellEnded(machine.turn(), null);
+        assertFalse(machine.cellUnderway());
+        assertTrue(machine.startHibernating());
+        assertFalse(machine.cellUnderway(), "a checkpoint is not a cell");
+        assertEquals(Claim.AWAIT_CHECKPOINT, machine.claimCell());
+        assertTrue(machine.cellUnderway(), "a cell waiting for the checkpoint to resume it");
+        machine.hibernated();
+        assertEquals(Claim.RESUME, machine.resumeAfterCheckpoint(machine.turn()));
+        assertTrue(machine.cellUnderway(), "being restored for its cell");
+        machine.end(EndReason.DELETED);
+        assertFalse(machine.cellUnderway());
+    }
+
+    @Test
     void aLateEventOfAnEarlierTurnNeverMovesALaterOne() {
         machine.claimCell();
         long first = machine.turn();

@@ -1,17 +1,14 @@
 package dev.codelab.sandbox.session;
 
 import dev.codelab.sandbox.Api;
-import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,46 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A notebook's cells share one sandbox: state persists, cells are interrupted, sessions end and hibernate. */
 @QuarkusTest
 @Tag("sandbox")
-class SessionTest extends RealSandboxTest {
-
-    private final List<String> opened = new ArrayList<>();
-
-    static String open(Object body) {
-        Response created = given().contentType(ContentType.JSON).body(body).post("/v1/sessions");
-        assertEquals(201, created.statusCode(), created.asString());
-        String id = created.jsonPath().getString("id");
-        assertEquals("/v1/sessions/" + id, java.net.URI.create(created.header("Location")).getPath());
-        assertEquals("active", created.jsonPath().getString("state"));
-        return id;
-    }
-
-    private String open() {
-        String id = open(Map.of());
-        opened.add(id);
-        return id;
-    }
-
-    static Response cellResponse(String id, String code, Object... fields) {
-        return given().contentType(ContentType.JSON).body(Api.request(code, fields)).post("/v1/sessions/" + id + "/executions");
-    }
-
-    static JsonPath cell(String id, String code, Object... fields) {
-        Response response = cellResponse(id, code, fields);
-        assertEquals(200, response.statusCode(), response.asString());
-        return response.jsonPath();
-    }
-
-    @AfterEach
-    void deleteSessions() {
-        opened.forEach(id -> given().delete("/v1/sessions/" + id));
-        Api.assertNoSandboxLeft(Duration.ofSeconds(20));
-    }
+class SessionTest extends SessionsUnderTest {
 
     @Test
     void variablesImportsAndFilesPersistAcrossCells() {
         String id = open(Map.of("files", List.of(Map.of("path", "given.txt", "content", "from the session")), "env",
                 Map.of("WHO", "notebook")));
-        opened.add(id);
         assertEquals("ok", cell(id, "import os, json\ncounter = 41\nopen('made.txt', 'w').write('x')").getString("status"));
         JsonPath second = cell(id, "counter += 1\nprint(counter, json.dumps(os.environ['WHO']), open('given.txt').read())");
         assertEquals("42 \"notebook\" from the session\n", second.getString("stdout"), second.getString("stderr"));
@@ -163,7 +126,6 @@ class SessionTest extends RealSandboxTest {
     @Test
     void aMemoryBombEndsTheSession() {
         String id = open(Map.of("limits", Map.of("memoryMb", 128)));
-        opened.add(id);
         JsonPath bomb = cell(id, "blocks = []\nwhile True: blocks.append(bytearray(16 << 20))");
         assertEquals("memory_limit", bomb.getString("status"));
         assertEquals("ended", bomb.getString("session.state"));
@@ -173,7 +135,6 @@ class SessionTest extends RealSandboxTest {
     @Test
     void anIdleSessionEnds() {
         String id = open(Map.of("idleTimeoutMs", 1500));
-        opened.add(id);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                 .until(() -> given().get("/v1/sessions/" + id).statusCode() == 404);
         assertEquals("idle_timeout", given().get("/v1/sessions/" + id).jsonPath().getString("endReason"));
@@ -297,7 +258,6 @@ class SessionTest extends RealSandboxTest {
     @Test
     void aSessionHoldingMostOfItsMemoryResumesWithItsOwnLimits() {
         String id = open(Map.of("limits", Map.of("memoryMb", 2048)));
-        opened.add(id);
         JsonPath filled = cell(id, "data = bytes(range(256)) * (1900 * 4096)", "limits", Map.of("timeoutMs", 120_000));
         assertEquals("ok", filled.getString("status"), filled.getString("stderr"));
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
