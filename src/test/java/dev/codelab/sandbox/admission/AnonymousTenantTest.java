@@ -82,7 +82,7 @@ class AnonymousTenantTest {
     private static ExecutionFinished finished(Tenant tenant, ExecutionStatus status, SecurityEvents seen) {
         ExecutionPlan plan = new ExecutionPlan(tenant, null, "", "", List.of(), Map.of(), null);
         ExecutionResult result = new ExecutionResult("run", "python", status, null, "SIGKILL", "", "", false, null,
-                List.of(), List.of(), List.of(), List.of(), null, null, null, null);
+                List.of(), List.of(), List.of(), List.of(), null, null, null, null, null, null);
         return new ExecutionFinished(plan, result, seen);
     }
 }
