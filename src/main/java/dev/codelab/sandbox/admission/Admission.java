@@ -69,7 +69,7 @@ public class Admission {
     private final RateLimiter rates;
     private final AbuseMonitor abuse;
     private final Deque<Waiter> queue = new ArrayDeque<>();
-    private final Map<String, Integer> admittedByTenant = new HashMap<>();
+    private final Map<Tenant.Owner, Integer> admittedBy = new HashMap<>();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("admission-queue-timeouts"));
     private int running;
     private long reservedBytes;
@@ -159,11 +159,12 @@ public class Admission {
         }
         Waiter waiter;
         synchronized (this) {
-            Integer ownLimit = tenant.policy().maxConcurrent();
-            int own = admittedByTenant.getOrDefault(tenant.name(), 0);
-            if (cost.slot() && ownLimit != null && own >= ownLimit) {
-                throw new AdmissionRejectedException(Reason.CAPACITY, tenant.subject() + " may run " + ownLimit
-                        + " executions at once", retryAfterSeconds());
+            if (cost.slot()) {
+                refuseOverConcurrency(tenant, tenant.key(), tenant.policy().maxConcurrent(),
+                        tenant.user() == null ? tenant.subject() : "this API key (all its users)");
+                if (tenant.user() != null) {
+                    refuseOverConcurrency(tenant, tenant.owner(), tenant.perUser().maxConcurrent(), tenant.subject());
+                }
             }
             if (queue.isEmpty() && fits(cost)) {
                 reserve(cost);
@@ -232,10 +233,23 @@ public class Admission {
         complete(granted);
     }
 
-    /** A key's maxConcurrent counts what runs or waits to run: runs and cells, not sessions. */
+    private void refuseOverConcurrency(Tenant tenant, Tenant.Owner owner, Integer limit, String who) {
+        if (limit != null && admittedBy.getOrDefault(owner, 0) >= limit) {
+            throw new AdmissionRejectedException(Reason.CAPACITY, who + " may run " + limit + " executions at once",
+                    retryAfterSeconds());
+        }
+    }
+
+    /**
+     * A key's maxConcurrent (and its users' own) counts what runs or waits to run: runs and cells, not
+     * sessions. An owner with nothing admitted leaves the map, which so holds only who is running.
+     */
     private void countTenant(Tenant tenant, Cost cost, int delta) {
         if (cost.slot()) {
-            admittedByTenant.merge(tenant.name(), delta, Integer::sum);
+            admittedBy.merge(tenant.key(), delta, (a, b) -> a + b == 0 ? null : a + b);
+            if (tenant.user() != null) {
+                admittedBy.merge(tenant.owner(), delta, (a, b) -> a + b == 0 ? null : a + b);
+            }
         }
     }
 

@@ -89,7 +89,10 @@ public interface AdmissionConfig {
         Duration stallTimeout();
     }
 
-    /** A key whose runs keep hitting limits is throttled for a while. */
+    /**
+     * A subject (an API key, or one end user of a delegating key) whose runs keep hitting limits or
+     * probing their sandbox is throttled for a while. A delegating key's perUser.abuse sets its users' own.
+     */
     interface Abuse {
         /** Runs ending in timeout, memory_limit, process_limit or output_limit within the window... */
         @WithDefault("10")
@@ -97,17 +100,35 @@ public interface AdmissionConfig {
         int maxLimitHits();
 
         /**
-         * ...or runs seen probing their sandbox (network, programs, protected files, privilege,
-         * refused calls: codelab.monitoring) within the window...
+         * ...or runs seen probing their sandbox (a protected file or privilege call, repeated refused
+         * calls, programs in a loop: codelab.monitoring) within the window...
          */
         @WithDefault("5")
         int maxProbingRuns();
 
+        /** A run probes with this many refused calls or more (or any sensitive path or privilege call)... */
+        @WithDefault("3")
+        @Positive
+        int probingRefusedCalls();
+
+        /** ...or this many programs executed (not the Python runtime); network attempts never count. */
+        @WithDefault("10")
+        @Positive
+        int probingExecs();
+
         @WithDefault("5m")
         Duration window();
 
-        /** ...throttle the key for this long. */
+        /** ...throttle the subject for this long. */
         @WithDefault("5m")
         Duration cooldown();
+
+        /**
+         * Subjects whose window is remembered at once (for throttling and GET /q/codelab/abuse); past
+         * it the least active are forgotten first, never one throttled now.
+         */
+        @WithDefault("10000")
+        @Positive
+        int trackedSubjects();
     }
 }

@@ -7,7 +7,10 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import java.util.Objects;
 
-/** Every /v1 call is authenticated; the tenant travels with the request as a property. */
+/**
+ * Every /v1 call is authenticated; the tenant (acting for the end user a delegating key names, if it
+ * does) travels with the request as a property.
+ */
 public class ApiKeyFilter {
 
     public static final String TENANT = "codelab.tenant";
@@ -21,7 +24,8 @@ public class ApiKeyFilter {
     @ServerRequestFilter(preMatching = true)
     public void authenticate(ContainerRequestContext request) {
         if (request.getUriInfo().getPath().startsWith("/v1/")) {
-            request.setProperty(TENANT, keys.authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION)));
+            Tenant key = keys.authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+            request.setProperty(TENANT, EndUsers.actingFor(key, request.getHeaders().get(EndUsers.HEADER)));
         }
     }
 

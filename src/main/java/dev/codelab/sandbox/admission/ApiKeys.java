@@ -35,7 +35,7 @@ public class ApiKeys {
 
     @RegisterForReflection
     record KeyEntry(String tenant, String sha256, Integer maxConcurrent, Integer perMinute,
-                    KeyPolicy.MaxLimits maxLimits) {
+                    KeyPolicy.MaxLimits maxLimits, Boolean delegates, KeyPolicy.PerUser perUser) {
     }
 
     @RegisterForReflection
@@ -160,8 +160,22 @@ public class ApiKeys {
         if (entry.tenant() == null || entry.sha256() == null || entry.sha256().length() != 64) {
             throw new IllegalArgumentException("every key needs a tenant and a 64-hex-digit sha256");
         }
-        KeyPolicy policy = new KeyPolicy(entry.maxConcurrent(), entry.perMinute(), entry.maxLimits());
+        boolean delegates = Boolean.TRUE.equals(entry.delegates());
+        if (entry.perUser() != null && !delegates) {
+            throw new IllegalArgumentException("the key of " + entry.tenant() + " has perUser limits but no \"delegates\": true");
+        }
+        KeyPolicy.PerUser perUser = entry.perUser();
+        KeyPolicy.Abuse abuse = perUser == null ? null : perUser.abuse();
+        if (perUser != null && !positive(perUser.perMinute(), perUser.maxConcurrent(), perUser.maxOpenSessions(),
+                abuse == null ? null : abuse.maxLimitHits(), abuse == null ? null : abuse.maxProbingRuns())) {
+            throw new IllegalArgumentException("the perUser limits of " + entry.tenant() + " must be whole numbers >= 1");
+        }
+        KeyPolicy policy = new KeyPolicy(entry.maxConcurrent(), entry.perMinute(), entry.maxLimits(), delegates, perUser);
         return new Key(HexFormat.of().parseHex(entry.sha256()), new Tenant(entry.tenant(), policy));
+    }
+
+    private static boolean positive(Integer... values) {
+        return java.util.Arrays.stream(values).allMatch(value -> value == null || value >= 1);
     }
 
     static byte[] sha256(String key) {

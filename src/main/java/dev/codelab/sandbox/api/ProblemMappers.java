@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.codelab.sandbox.admission.AdmissionRejectedException;
+import dev.codelab.sandbox.admission.EndUsers;
 import dev.codelab.sandbox.admission.ApiKeys;
 import dev.codelab.sandbox.execution.SandboxUnavailableException;
 import dev.codelab.sandbox.session.EndReason;
@@ -78,6 +79,11 @@ public class ProblemMappers {
         metrics.rejected("auth");
         return Response.fromResponse(Problem.response(Response.Status.UNAUTHORIZED, "unauthorized", e.getMessage(),
                 "Authorization")).header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response endUserRefused(EndUsers.RefusedException e) {
+        return Problem.response(Response.Status.BAD_REQUEST, "invalid-request", e.getMessage(), EndUsers.HEADER);
     }
 
     @ServerExceptionMapper

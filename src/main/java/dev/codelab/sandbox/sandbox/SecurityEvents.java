@@ -29,8 +29,19 @@ public record SecurityEvents(int network, int exec, int sensitivePaths, int priv
         return refusedSyscalls.values().stream().mapToInt(Integer::intValue).sum();
     }
 
-    /** Events that say the program probed its sandbox. */
+    /** Every event of every kind: what the operators see (securityEvents, metrics). */
     public int total() {
         return network + exec + sensitivePaths + privilege + refused();
+    }
+
+    /**
+     * Whether the run tried what ordinary notebook code never does, the pattern that throttles its
+     * subject: any sensitive path or privilege call; {@code refusedCalls} refused calls or more (one can
+     * be a library testing a feature); {@code execs} programs or more (a tool or two through subprocess
+     * is teaching code, tens in one run a loop). Network attempts never are: tutorials read URLs, which
+     * the sandbox refuses; they are counted and shown, no more.
+     */
+    public boolean probing(int refusedCalls, int execs) {
+        return sensitivePaths > 0 || privilege > 0 || refused() >= refusedCalls || exec >= execs;
     }
 }

@@ -73,7 +73,7 @@ final class Session {
     /** What any replica needs to know of it: hibernated with its image's shape and needs, or live here. */
     synchronized SessionMeta meta(String pod, SessionMeta.Shape shape, ImageFingerprint image) {
         boolean asleep = shape != null;
-        return new SessionMeta(SessionMeta.FORMAT, id, spec.tenant().name(), spec.runtime().language(), spec.limits(),
+        return new SessionMeta(SessionMeta.FORMAT, id, spec.tenant().owner(), spec.runtime().language(), spec.limits(),
                 spec.env(), cells == 0 ? spec.files() : List.of(), spec.idleTimeout().toMillis(), createdAt, lastUsedAt,
                 endOfLife, cells, lastCell, asleep ? SessionMeta.HIBERNATED : SessionMeta.ACTIVE, pod, shape, image);
     }
@@ -96,7 +96,7 @@ final class Session {
     }
 
     synchronized boolean belongsTo(Tenant tenant) {
-        return spec.tenant().name().equals(tenant.name());
+        return spec.tenant().owner().equals(tenant.owner());
     }
 
     /** The session as GET shows it, held by replica {@code pod}. */

@@ -3,6 +3,7 @@ package dev.codelab.sandbox.session;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.sandbox.ImageFingerprint;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
+import dev.codelab.sandbox.tenant.Tenant;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.time.Instant;
@@ -14,6 +15,7 @@ import java.util.Map;
  * it over and restore it. Written atomically into the sessions directory (meta.json) whenever the
  * session changes hands or state.
  *
+ * @param owner   whose it is: another key, or another user of the same key, never sees it
  * @param files   the session's input files, until its first cell has written them
  * @param lastCell the last cell id its kernel saw: a restored kernel's next cell must be above it
  * @param state   "active" (live on {@code pod}) or "hibernated" (its image beside this file)
@@ -21,12 +23,13 @@ import java.util.Map;
  * @param image   what its image needs of the replica that restores it; null while live
  */
 @RegisterForReflection
-record SessionMeta(int format, String id, String tenant, String language, SandboxLimits limits,
+record SessionMeta(int format, String id, Tenant.Owner owner, String language, SandboxLimits limits,
                    Map<String, String> env, List<ExecutionPlan.InputFile> files, long idleTimeoutMs, Instant createdAt,
                    Instant lastUsedAt, Instant endOfLife, int cells, long lastCell, String state, String pod,
                    Shape shape, ImageFingerprint image) {
 
-    static final int FORMAT = 1;
+    /** 2: the owner is a key's tenant and the end user it acted for (1 named the tenant alone). */
+    static final int FORMAT = 2;
     static final String ACTIVE = "active";
     static final String HIBERNATED = "hibernated";
 

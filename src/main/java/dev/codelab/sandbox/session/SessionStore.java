@@ -1,6 +1,7 @@
 package dev.codelab.sandbox.session;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codelab.sandbox.tenant.Tenant;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -50,7 +51,7 @@ final class SessionStore {
     private static final Duration ENDED_KEPT = Duration.ofHours(1);
 
     /** Why a session ended, as recorded for any replica to tell. */
-    record Ended(String tenant, EndReason reason, Instant at) {
+    record Ended(Tenant.Owner owner, EndReason reason, Instant at) {
     }
 
     private final Path root;
@@ -146,10 +147,10 @@ final class SessionStore {
         return list(root.resolve("hibernated"));
     }
 
-    /** How many sessions of this tenant the directory holds: hibernated, or held by any replica. */
-    long countOf(String tenant) {
+    /** How many sessions of these owners the directory holds: hibernated, or held by any replica. */
+    long countOf(java.util.function.Predicate<Tenant.Owner> owners) {
         Stream<SessionMeta> held = pods().stream().flatMap(holder -> heldBy(holder).stream());
-        return Stream.concat(published().stream(), held).filter(meta -> meta.tenant().equals(tenant)).count();
+        return Stream.concat(published().stream(), held).filter(meta -> owners.test(meta.owner())).count();
     }
 
     /** Removes a session held here, image and all. */
@@ -158,20 +159,20 @@ final class SessionStore {
     }
 
     /** Records why a session ended, for any replica to say. */
-    void ended(String id, String tenant, EndReason reason) {
+    void ended(String id, Tenant.Owner owner, EndReason reason) {
         try {
             writeAtomically(root.resolve("ended").resolve(id + ".json"),
-                    json.writeValueAsBytes(new Ended(tenant, reason, Instant.now())));
+                    json.writeValueAsBytes(new Ended(owner, reason, Instant.now())));
         } catch (IOException e) {
             LOG.debugf("session %s: its end could not be recorded: %s", id, e.getMessage());
         }
     }
 
-    /** Why this tenant's session ended lately, if it did. */
-    Optional<EndReason> endReason(String id, String tenant) {
+    /** Why this owner's session ended lately, if it did. */
+    Optional<EndReason> endReason(String id, Tenant.Owner owner) {
         try {
             Ended ended = json.readValue(root.resolve("ended").resolve(id + ".json").toFile(), Ended.class);
-            return ended.tenant().equals(tenant) && ended.at().plus(ENDED_KEPT).isAfter(Instant.now())
+            return owner.equals(ended.owner()) && ended.at().plus(ENDED_KEPT).isAfter(Instant.now())
                     ? Optional.of(ended.reason()) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();

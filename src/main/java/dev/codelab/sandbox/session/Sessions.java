@@ -133,12 +133,19 @@ public class Sessions {
 
     /**
      * A key holds at most max-per-key sessions in the whole directory (live on any replica or
-     * hibernated: a session that hibernates still counts); this replica at most max-open live ones.
+     * hibernated: a session that hibernates still counts), all its users' together; an end user of a
+     * delegating key at most its perUser.maxOpenSessions; this replica at most max-open live ones.
      */
     private void refuseOverLimits(Tenant tenant, String creating) {
-        long mine = store.countOf(tenant.name());
-        if (mine >= config.maxPerKey()) {
-            throw new SessionLimitException("this API key holds " + mine + " open sessions, the most it may;"
+        long keys = store.countOf(owner -> owner.tenant().equals(tenant.name()));
+        if (keys >= config.maxPerKey()) {
+            throw new SessionLimitException("this API key holds " + keys + " open sessions" + (tenant.user() == null ? "" : ","
+                    + " all its users' together") + ", the most it may; delete one or let one expire");
+        }
+        Integer perUser = tenant.perUser().maxOpenSessions();
+        long users = perUser == null ? 0 : store.countOf(owner -> owner.equals(tenant.owner()));
+        if (perUser != null && users >= perUser) {
+            throw new SessionLimitException(tenant.subject() + " holds " + users + " open sessions, the most it may;"
                     + " delete one or let one expire");
         }
         long live = open.values().stream().filter(session -> !session.id().equals(creating)).count();
@@ -153,12 +160,13 @@ public class Sessions {
         if (local != null) {
             return local.view(store.pod());
         }
-        Optional<SessionMeta> asleep = store.peek(id).filter(meta -> meta.tenant().equals(tenant.name()));
+        refuseEnded(id, tenant);
+        Optional<SessionMeta> asleep = store.peek(id).filter(meta -> meta.owner().equals(tenant.owner()));
         if (asleep.isPresent()) {
             return view(asleep.get(), SessionState.HIBERNATED, null);
         }
         Optional<Map.Entry<String, SessionMeta>> held = store.holder(id)
-                .filter(entry -> entry.getValue().tenant().equals(tenant.name()));
+                .filter(entry -> entry.getValue().owner().equals(tenant.owner()));
         if (held.isPresent()) {
             String pod = held.get().getKey();
             if (store.alive(pod, config.podLostAfter())) {
@@ -210,13 +218,14 @@ public class Sessions {
         if (local != null) {
             return local;
         }
-        Optional<SessionMeta> asleep = store.peek(id).filter(meta -> meta.tenant().equals(tenant.name()));
+        refuseEnded(id, tenant);
+        Optional<SessionMeta> asleep = store.peek(id).filter(meta -> meta.owner().equals(tenant.owner()));
         if (asleep.isPresent()) {
             SessionMeta meta = store.claim(id).orElseThrow(() -> new SessionBusyException(id));
             return adopt(meta, tenant);
         }
         Optional<Map.Entry<String, SessionMeta>> held = store.holder(id)
-                .filter(entry -> entry.getValue().tenant().equals(tenant.name()));
+                .filter(entry -> entry.getValue().owner().equals(tenant.owner()));
         if (held.isPresent()) {
             String pod = held.get().getKey();
             if (store.alive(pod, config.podLostAfter())) {
@@ -235,7 +244,7 @@ public class Sessions {
         String mismatch = image == null ? "its language is not served here" : meta.image().mismatch(hibernation.fingerprint(image));
         if (mismatch != null) {
             LOG.infof("session %s cannot be restored here: %s", meta.id(), mismatch);
-            forget(meta.id(), meta.tenant(), EndReason.INCOMPATIBLE_IMAGE);
+            forget(meta.id(), meta.owner(), EndReason.INCOMPATIBLE_IMAGE);
             throw new SessionIncompatibleException(meta.id(), mismatch);
         }
         SessionSpec spec = new SessionSpec(tenant, runtime, meta.limits(), meta.env(), meta.files(),
@@ -243,7 +252,7 @@ public class Sessions {
         Session session = new Session(meta, spec, image, this::ended);
         open.put(meta.id(), session);
         store.save(meta);
-        LOG.infof("session %s taken over by replica %s", meta.id(), store.pod());
+        LOG.infof("session %s claimed from the sessions directory by replica %s", meta.id(), store.pod());
         return session;
     }
 
@@ -261,7 +270,7 @@ public class Sessions {
                 store.publish(meta.id());
             } else {
                 LOG.infof("session %s ended: replica %s was lost while it was live", meta.id(), lost);
-                forget(meta.id(), meta.tenant(), EndReason.POD_LOST);
+                forget(meta.id(), meta.owner(), EndReason.POD_LOST);
             }
         }
         if (!lost.equals(store.pod())) {
@@ -286,7 +295,7 @@ public class Sessions {
         for (SessionMeta meta : store.published()) {
             EndReason expiry = meta.expiry(now);
             if (expiry != null && store.claim(meta.id()).isPresent()) {
-                forget(meta.id(), meta.tenant(), expiry);
+                forget(meta.id(), meta.owner(), expiry);
             }
         }
         store.lostPods(config.podLostAfter()).forEach(this::recover);
@@ -298,7 +307,7 @@ public class Sessions {
         if (outcome == Hibernation.Outcome.PUBLISHED) {
             open.remove(session.id(), session);
         } else if (outcome == Hibernation.Outcome.ENDED) {
-            forget(session.id(), session.spec().tenant().name(), session.endReason()); // it ended while checkpointed
+            forget(session.id(), session.spec().tenant().owner(), session.endReason()); // it ended while checkpointed
         }
         return outcome;
     }
@@ -309,7 +318,7 @@ public class Sessions {
             hibernation.resume(session, turn);
         } catch (RuntimeException e) {
             if (session.phase() == Phase.ENDED) {
-                forget(session.id(), session.spec().tenant().name(), session.endReason());
+                forget(session.id(), session.spec().tenant().owner(), session.endReason());
             }
             throw e;
         }
@@ -319,12 +328,14 @@ public class Sessions {
     private void evict(SessionMeta meta) {
         if (store.claim(meta.id()).isPresent()) {
             LOG.infof("session %s evicted: hibernated images would pass %d MiB", meta.id(), config.hibernationDiskMb());
-            forget(meta.id(), meta.tenant(), EndReason.EVICTED);
+            forget(meta.id(), meta.owner(), EndReason.EVICTED);
         }
     }
 
     /** Tears down what an ended session held, as its machine said, and records why it ended. */
     private void ended(Session session, Teardown teardown) {
+        Tenant.Owner owner = session.spec().tenant().owner();
+        store.ended(session.id(), owner, session.endReason()); // first: from here on, whoever asks hears why
         open.remove(session.id(), session);
         session.releaseMemory();
         switch (teardown) {
@@ -341,17 +352,16 @@ public class Sessions {
             }
         }
         if (teardown != Teardown.LATER) {
-            forget(session.id(), session.spec().tenant().name(), session.endReason());
-        } else {
-            store.ended(session.id(), session.spec().tenant().name(), session.endReason());
+            store.forget(session.id());
+            disk.release(session.id());
         }
     }
 
     /** A session held here is gone: its directory, its room on the disk, and a record of why. */
-    private void forget(String id, String tenant, EndReason reason) {
+    private void forget(String id, Tenant.Owner owner, EndReason reason) {
+        store.ended(id, owner, reason);
         store.forget(id);
         disk.release(id);
-        store.ended(id, tenant, reason);
     }
 
     private Session local(String id, Tenant tenant) {
@@ -359,8 +369,16 @@ public class Sessions {
         return session != null && session.belongsTo(tenant) ? session : null;
     }
 
+    /** A session that ended is gone, even while what it held is still being removed. */
+    private void refuseEnded(String id, Tenant tenant) {
+        Optional<EndReason> reason = id == null ? Optional.empty() : store.endReason(id, tenant.owner());
+        if (reason.isPresent()) {
+            throw new SessionNotFoundException(id, reason.get());
+        }
+    }
+
     private SessionNotFoundException notFound(String id, Tenant tenant) {
-        return new SessionNotFoundException(id, id == null ? null : store.endReason(id, tenant.name()).orElse(null));
+        return new SessionNotFoundException(id, id == null ? null : store.endReason(id, tenant.owner()).orElse(null));
     }
 
     private static SessionView view(SessionMeta meta, SessionState state, String pod) {

@@ -18,7 +18,8 @@ import java.time.Instant;
 import java.util.HexFormat;
 
 /**
- * One JSON line per execution on the `codelab.audit` logger: who ran what (by size and SHA-256,
+ * One JSON line per execution on the `codelab.audit` logger: who ran what (the key's tenant, and the
+ * end user a delegating key acted for) (by size and SHA-256,
  * never the code itself), how it ended, what it used, and what it was seen trying (securityEvents,
  * null when the sandbox was not watched).
  */
@@ -28,7 +29,8 @@ public class AuditLog {
     private static final Logger AUDIT = Logger.getLogger("codelab.audit");
 
     @RegisterForReflection
-    record Line(String event, String id, String tenant, String language, String status, Integer exitCode,
+    record Line(String event, String id, String tenant, @JsonInclude(JsonInclude.Include.NON_NULL) String user,
+                String language, String status, Integer exitCode,
                 String signal, long wallMs, long cpuMs, long memoryPeakBytes, long outputBytes, long codeBytes,
                 String codeSha256, String sandboxStart, Instant startedAt, Instant finishedAt,
                 @JsonInclude(JsonInclude.Include.NON_NULL) String session, SecurityEvents securityEvents) {
@@ -44,6 +46,7 @@ public class AuditLog {
         ExecutionResult result = finished.result();
         byte[] code = finished.plan().code().getBytes(StandardCharsets.UTF_8);
         AUDIT.info(json.writeValueAsString(new Line(result.session() == null ? "execution" : "cell", result.id(), finished.plan().tenant().name(),
+                finished.plan().tenant().user(),
                 result.language(), result.status().value(), result.exitCode(), result.signal(),
                 result.usage().wallMs(), result.usage().cpuMs(), result.usage().memoryPeakBytes(),
                 result.usage().outputBytes(), code.length, sha256(code), result.usage().sandboxStart().value(),

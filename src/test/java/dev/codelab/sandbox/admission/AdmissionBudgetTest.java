@@ -128,6 +128,44 @@ class AdmissionBudgetTest {
     }
 
     @Test
+    void aUserOfADelegatingKeyHasItsOwnCapWithinTheKeys() {
+        Admission admission = admission(8, 4, 100_000);
+        Tenant backend = new Tenant("backend", new KeyPolicy(3, null, null, true,
+                new KeyPolicy.PerUser(null, 1, null, null)));
+        Request alice = admit(admission, backend.actingFor("alice"), 256);
+        AdmissionRejectedException own = assertThrows(AdmissionRejectedException.class,
+                () -> admit(admission, backend.actingFor("alice"), 256));
+        assertEquals("user 'alice' of this API key may run 1 executions at once", own.getMessage());
+        admit(admission, backend.actingFor("bob"), 256);
+        admit(admission, backend, 256); // the key acting as itself
+        AdmissionRejectedException key = assertThrows(AdmissionRejectedException.class,
+                () -> admit(admission, backend.actingFor("carol"), 256));
+        assertEquals("this API key (all its users) may run 3 executions at once", key.getMessage());
+        alice.release();
+        assertTrue(admit(admission, backend.actingFor("carol"), 256).granted(), "alice's slot, freed, is the key's again");
+    }
+
+    @Test
+    void aUsersRateIsItsOwnAndTheKeysTotalStillHolds() {
+        RateLimiter rates = new RateLimiter();
+        Tenant backend = new Tenant("backend", new KeyPolicy(null, 3, null, true, new KeyPolicy.PerUser(2, null, null, null)));
+        rates.acquire(backend.actingFor("alice"));
+        rates.acquire(backend.actingFor("alice"));
+        AdmissionRejectedException own = assertThrows(AdmissionRejectedException.class,
+                () -> rates.acquire(backend.actingFor("alice")));
+        assertTrue(own.getMessage().startsWith("user 'alice' of this API key may start 2 executions per minute"),
+                own.getMessage());
+        rates.acquire(backend.actingFor("bob"));
+        AdmissionRejectedException total = assertThrows(AdmissionRejectedException.class,
+                () -> rates.acquire(backend.actingFor("carol")));
+        assertTrue(total.getMessage().startsWith("this API key (all its users) may start 3 executions per minute"),
+                total.getMessage());
+        assertEquals(4, rates.tracked(), "alice, bob, carol and the key");
+        rates.forgetFullBuckets();
+        assertEquals(4, rates.tracked(), "none has filled up again within the minute");
+    }
+
+    @Test
     void idleSessionsHoldMemoryButNoExecutionSlot() {
         Admission admission = admission(2, 4, 100_000);
         for (int i = 0; i < 4; i++) {

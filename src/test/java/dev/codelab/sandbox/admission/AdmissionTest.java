@@ -118,7 +118,7 @@ class AdmissionTest extends RealSandboxTest {
 
     @Test
     void aKeyThatKeepsProbingItsSandboxIsThrottled() {
-        String probe = "{\"code\": \"import subprocess\\nsubprocess.run(['/bin/sh', '-c', 'true'])\"}";
+        String probe = "{\"code\": \"try:\\n    open('/etc/shadow')\\nexcept OSError:\\n    pass\"}";
         for (int i = 0; i < 5; i++) { // codelab.admission.abuse.max-probing-runs
             post(Multitenant.PROBER_KEY, probe).then().statusCode(200).body("status", is("ok"));
         }
@@ -126,6 +126,19 @@ class AdmissionTest extends RealSandboxTest {
                 .header("Retry-After", org.hamcrest.Matchers.notNullValue())
                 .body("detail", containsString("probed their sandbox"));
         post(Multitenant.OPEN_KEY, "{\"code\": \"print(1)\"}").then().statusCode(200);
+    }
+
+    @Test
+    void teachingCodeThatReadsAUrlOrRunsAToolIsNotAbuse() {
+        String readsUrls = "{\"code\": \"import pandas as pd, subprocess\\nsubprocess.run(['/bin/true'])\\n"
+                + "try:\\n    pd.read_csv('https://example.com/data.csv')\\nexcept Exception as e:\\n    print(type(e).__name__)\"}";
+        for (int i = 0; i < 10; i++) { // twice codelab.admission.abuse.max-probing-runs
+            Response run = post(Multitenant.TEACHER_KEY, readsUrls);
+            assertEquals(200, run.statusCode(), run.asString());
+            assertEquals("URLError\n", run.jsonPath().getString("stdout"), run.asString());
+        }
+        post(Multitenant.TEACHER_KEY, "{\"code\": \"print(1)\"}").then().statusCode(200);
+        assertTrue(Api.metric("codelab_security_events_total{kind=\"network\"}") >= 10, "counted and shown, all the same");
     }
 
     @Test

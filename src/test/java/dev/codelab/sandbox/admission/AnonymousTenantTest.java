@@ -5,6 +5,7 @@ import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.ExecutionStatus;
 import dev.codelab.sandbox.sandbox.SecurityEvents;
+import dev.codelab.sandbox.sandbox.StartMode;
 import dev.codelab.sandbox.tenant.KeyPolicy;
 import dev.codelab.sandbox.tenant.Tenant;
 import org.junit.jupiter.api.Test;
@@ -51,10 +52,12 @@ class AnonymousTenantTest {
     void runsThatKeepProbingTheirSandboxThrottleIt() {
         AbuseMonitor abuse = new AbuseMonitor(new AbuseRules(10, 2, Duration.ofMinutes(5), Duration.ofMinutes(5)));
         SecurityEvents quiet = new SecurityEvents(0, 0, 0, 0, Map.of(), 3, 0);
-        SecurityEvents probing = new SecurityEvents(1, 0, 0, 0, Map.of("kill:EPERM", 1), 0, 0);
+        SecurityEvents probing = new SecurityEvents(0, 0, 1, 0, Map.of(), 0, 0);
         for (int i = 0; i < 5; i++) {
             abuse.onFinished(finished(ExecutionStatus.OK, quiet)); // dropped events alone are no probe
             abuse.onFinished(finished(ExecutionStatus.OK, null)); // nor is a run nobody watched
+            abuse.onFinished(finished(ExecutionStatus.ERROR, new SecurityEvents(3, 0, 0, 0, Map.of(), 0, 0))); // read_csv of a URL
+            abuse.onFinished(finished(ExecutionStatus.OK, new SecurityEvents(0, 2, 0, 0, Map.of("kill:EPERM", 2), 0, 0)));
         }
         abuse.check(ANONYMOUS);
         abuse.onFinished(finished(ExecutionStatus.OK, probing));
@@ -65,6 +68,16 @@ class AnonymousTenantTest {
         assertEquals(AdmissionRejectedException.Reason.ABUSE, throttled.reason());
         assertTrue(throttled.getMessage().startsWith("throttled: anonymous requests"), throttled.getMessage());
         assertTrue(throttled.getMessage().contains("2 of its runs probed their sandbox"), throttled.getMessage());
+    }
+
+    @Test
+    void whatThrottlesForProbingIsAPatternNotAnAttempt() {
+        assertTrue(!new SecurityEvents(50, 0, 0, 0, Map.of(), 0, 0).probing(3, 10), "network, refused: shown, not abuse");
+        assertTrue(!new SecurityEvents(0, 9, 0, 0, Map.of("kill:EPERM", 2), 0, 0).probing(3, 10), "a few programs, two refusals");
+        assertTrue(new SecurityEvents(0, 10, 0, 0, Map.of(), 0, 0).probing(3, 10), "programs in a loop");
+        assertTrue(new SecurityEvents(0, 0, 0, 0, Map.of("kill:EPERM", 3), 0, 0).probing(3, 10), "repeated refusals");
+        assertTrue(new SecurityEvents(0, 0, 1, 0, Map.of(), 0, 0).probing(3, 10), "a sensitive path, once");
+        assertTrue(new SecurityEvents(0, 0, 0, 1, Map.of(), 0, 0).probing(3, 10), "a privilege call, once");
     }
 
     private static ExecutionFinished finished(ExecutionStatus status) {
@@ -82,7 +95,8 @@ class AnonymousTenantTest {
     private static ExecutionFinished finished(Tenant tenant, ExecutionStatus status, SecurityEvents seen) {
         ExecutionPlan plan = new ExecutionPlan(tenant, null, "", "", List.of(), Map.of(), null);
         ExecutionResult result = new ExecutionResult("run", "python", status, null, "SIGKILL", "", "", false, null,
-                List.of(), List.of(), List.of(), List.of(), null, null, null, null, null, null);
+                List.of(), List.of(), List.of(), List.of(), new ExecutionResult.Usage(100, 20, 1 << 20, 0, StartMode.WARM),
+                null, null, null, null, null);
         return new ExecutionFinished(plan, result, seen);
     }
 }

@@ -28,6 +28,10 @@ public class Multitenant implements QuarkusTestProfile {
     /** SessionKeysTest's own: a rate of 3 a minute, and a key its cells get throttled. */
     public static final String CELLS_RATED_KEY = "key-cells-rated-0123456789";
     public static final String CELLS_ABUSER_KEY = "key-cells-abuser-0123456789";
+    /** Reads URLs and runs a tool in every run, as tutorials do (AdmissionTest). */
+    public static final String TEACHER_KEY = "key-teacher-0123456789";
+    /** DelegationTest's: a backend acting for its end users, one open session each. */
+    public static final String PLATFORM_KEY = "key-platform-0123456789";
 
     @Override
     public Map<String, String> getConfigOverrides() {
@@ -50,10 +54,12 @@ public class Multitenant implements QuarkusTestProfile {
                   {"tenant": "abuser", "sha256": "%s"},
                   {"tenant": "prober", "sha256": "%s"},
                   {"tenant": "cells-rated", "sha256": "%s", "perMinute": 3},
-                  {"tenant": "cells-abuser", "sha256": "%s"}%s
+                  {"tenant": "cells-abuser", "sha256": "%s"},
+                  {"tenant": "platform", "sha256": "%s", "delegates": true, "perUser": {"maxOpenSessions": 1}},
+                  {"tenant": "teacher", "sha256": "%s"}%s
                 ]}
                 """.formatted(sha256(OPEN_KEY), sha256(RATED_KEY), sha256(SMALL_KEY), sha256(ABUSER_KEY), sha256(PROBER_KEY),
-                sha256(CELLS_RATED_KEY), sha256(CELLS_ABUSER_KEY),
+                sha256(CELLS_RATED_KEY), sha256(CELLS_ABUSER_KEY), sha256(PLATFORM_KEY), sha256(TEACHER_KEY),
                 withLateKey ? ",\n  {\"tenant\": \"late\", \"sha256\": \"" + sha256(LATE_KEY) + "\"}" : "");
         try {
             Files.createDirectories(KEYS_FILE.getParent());

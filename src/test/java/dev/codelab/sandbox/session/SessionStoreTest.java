@@ -3,6 +3,7 @@ package dev.codelab.sandbox.session;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.codelab.sandbox.sandbox.ImageFingerprint;
+import dev.codelab.sandbox.tenant.Tenant;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The sessions directory every replica shares: claims by rename, records, heartbeats (issue 20). */
 class SessionStoreTest {
 
+    private static final Tenant.Owner OWNER = new Tenant.Owner("tenant", null);
+
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
 
     @TempDir
@@ -33,7 +36,7 @@ class SessionStoreTest {
 
     private static SessionMeta meta(String id, String state) {
         Instant now = Instant.now();
-        return new SessionMeta(SessionMeta.FORMAT, id, "tenant", "python", new SandboxLimits(30_000, 1, 256, 64, 1 << 20, 64),
+        return new SessionMeta(SessionMeta.FORMAT, id, OWNER, "python", new SandboxLimits(30_000, 1, 256, 64, 1 << 20, 64),
                 Map.of(), List.of(), 600_000, now, now, now.plus(Duration.ofHours(8)), 3, 3, state, "a",
                 new SessionMeta.Shape(true, new SandboxLimits(30_000, 1, 256, 64, 1 << 20, 64)),
                 new ImageFingerprint("runsc 1", "root", "runner", "v1"));
@@ -57,9 +60,11 @@ class SessionStoreTest {
     @Test
     void whyASessionEndedIsToldToItsTenantOnly() {
         SessionStore a = replica("a");
-        a.ended("s", "tenant", EndReason.POD_LOST);
-        assertEquals(Optional.of(EndReason.POD_LOST), replica("b").endReason("s", "tenant"));
-        assertEquals(Optional.empty(), replica("b").endReason("s", "another"));
+        a.ended("s", OWNER, EndReason.POD_LOST);
+        assertEquals(Optional.of(EndReason.POD_LOST), replica("b").endReason("s", OWNER));
+        assertEquals(Optional.empty(), replica("b").endReason("s", new Tenant.Owner("tenant", "another user")),
+                "another user of the same key is told nothing");
+        assertEquals(Optional.empty(), replica("b").endReason("s", new Tenant.Owner("another", null)));
     }
 
     @Test
