@@ -15,7 +15,7 @@ import codelab_frames
 from codelab_jail import CHANNEL_FD, REQUEST_FD
 
 ACK = codelab_frames.ACK[0]
-CODE_KINDS = (b"F", b"R", b"D", b"L")  # frames of a cell's code: only between its S and its C
+CODE_KINDS = (b"F", b"R", b"D", b"U", b"B", b"V", b"L")  # frames of a cell's code: only between its S and C
 
 
 class Interrupts:

@@ -11,9 +11,9 @@ import struct
 # Supervisor -> service: type, cell id, payload length. Program -> supervisor: type, payload length.
 HOST_HEADER = struct.Struct(">cII")
 PROGRAM_HEADER = struct.Struct(">cI")
-HOST_KINDS = b"KPSOEFRDTCWX"
+HOST_KINDS = b"KPSOEFRDUBVTCWX"
 # K only when the program is asked to be ready, S once a cell's code starts, C only in a session's cell.
-PROGRAM_KINDS = b"KSFRDLCP"
+PROGRAM_KINDS = b"KSFRDUBVLCP"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_ID = (1 << 31) - 1
 ACK = b"k"
@@ -25,6 +25,10 @@ PATH_CHARS_MAX = 255
 SEGMENT_BYTES_MAX = 255
 PATH_DEPTH_MAX = 8
 TEXT_MAX = 200  # a problem's characters; a P frame's bytes
+DISPLAY_ID_MAX = 128  # a display id's characters
+ENAME_MAX = 200  # an error's name, in characters
+TRACEBACK_LINES_MAX = 1000
+CLEAR_WORDS = (b"now", b"wait")  # a B frame: clear the output now, or when the next output comes
 
 
 def host_frame(kind, cell, payload=b""):
@@ -208,6 +212,49 @@ def bundle_payload_problem(payload):
     except ValueError as error:
         return "not JSON (%s)" % str(error)[:60]
     return bundle_problem(bundle)
+
+
+def display_id_problem(display_id):
+    """A display id: a string of 1 to 128 characters, none on the path rule's refused list."""
+    if not isinstance(display_id, str) or not 1 <= len(display_id) <= DISPLAY_ID_MAX:
+        return "a display id is not a string of 1 to %d characters" % DISPLAY_ID_MAX
+    if any(refused_char(ord(c)) for c in display_id):
+        return "a display id has a refused character"
+    return None
+
+
+def id_display(payload):
+    """A U payload, {"id", "update", "data"}: (whether it updates a display, None) when it obeys the
+    rule, else (None, the problem)."""
+    try:
+        message = loads_strict(payload)
+    except ValueError as error:
+        return None, "not JSON (%s)" % str(error)[:60]
+    if not isinstance(message, dict) or set(message) != {"id", "update", "data"}:
+        return None, "not an object of id, update and data"
+    if not isinstance(message["update"], bool):
+        return None, "update is not true or false"
+    problem = display_id_problem(message["id"]) or bundle_problem(message["data"])
+    return (None, problem) if problem else (message["update"], None)
+
+
+def error_problem(payload):
+    """A V payload, {"ename", "evalue", "traceback"}, against the rule, or None."""
+    try:
+        error = loads_strict(payload)
+    except ValueError as problem:
+        return "not JSON (%s)" % str(problem)[:60]
+    if not isinstance(error, dict) or set(error) != {"ename", "evalue", "traceback"}:
+        return "not an object of ename, evalue and traceback"
+    if not isinstance(error["ename"], str) or not 1 <= len(error["ename"]) <= ENAME_MAX:
+        return "ename is not a string of 1 to %d characters" % ENAME_MAX
+    if not isinstance(error["evalue"], str):
+        return "evalue is not a string"
+    lines = error["traceback"]
+    if not isinstance(lines, list) or len(lines) > TRACEBACK_LINES_MAX \
+            or not all(isinstance(line, str) for line in lines):
+        return "traceback is not a list of at most %d strings" % TRACEBACK_LINES_MAX
+    return None
 
 
 # --- the service's messages ----------------------------------------------------------------------

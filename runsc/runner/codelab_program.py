@@ -1,11 +1,11 @@
 """The user program's side, in the process the supervisor forks (already jailed by codelab_jail):
 it runs each cell as the real `__main__` module, as `python3 cell.py` would, with the notebook's
-extras (codelab_display). A run is a kernel with one cell, after which the program exits; a
+extras: rich output (codelab_display), notebook syntax (codelab_magics), errors as a notebook
+shows them (codelab_errors). A run is a kernel with one cell, after which the program exits; a
 session's program lives on between cells. Nothing here is trusted by the supervisor, and nothing
 here may end the program but the user's own code: a failure of this machinery (an input file that
 cannot be written, a broken stream) is reported as a problem (P) and the kernel goes on.
 """
-import ast
 import atexit
 import builtins
 import ctypes
@@ -24,13 +24,17 @@ import types
 
 import codelab_channel
 import codelab_display
+import codelab_errors
 import codelab_frames
+import codelab_imports
 import codelab_jail
+import codelab_magics
 from codelab_jail import STDERR_FD, STDOUT_FD
 
 WORKSPACE = "/workspace"
 CELL = "<cell>"
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
+PARTIAL_SECONDS = 0.1
 EX_SOFTWARE = 70  # the program's channel is gone: it cannot report a cell's end
 
 interrupts = codelab_channel.interrupts
@@ -166,8 +170,31 @@ def input_stream():
 
 def output_stream(fd):
     """A cell's stdout or stderr: line by line, as a terminal shows it, never failing on a byte."""
-    return io.TextIOWrapper(os.fdopen(fd, "wb", buffering=0, closefd=False), encoding="utf-8",
-                            errors="backslashreplace", line_buffering=True)
+    return OutputStream(os.fdopen(fd, "wb", buffering=0, closefd=False), encoding="utf-8",
+                        errors="backslashreplace", line_buffering=True)
+
+
+class OutputStream(io.TextIOWrapper):
+    """A partial line (`print('.', end='')`) is shown within PARTIAL_SECONDS, as Jupyter flushes:
+    a write that leaves one arms a timer (one at a time) that flushes it."""
+
+    timer = None
+
+    def write(self, text):
+        written = super().write(text)
+        if self.timer is None and not text.endswith("\n"):
+            timer = threading.Timer(PARTIAL_SECONDS, self.flush_partial)
+            timer.daemon = True
+            self.timer = timer
+            timer.start()
+        return written
+
+    def flush_partial(self):
+        self.timer = None
+        try:
+            self.flush()
+        except (OSError, ValueError):
+            pass  # the pipe is gone or the stream closed: nothing to show it to
 
 
 def write_files(files, root):
@@ -230,32 +257,15 @@ def begin(workspace=WORKSPACE):
     """The program's fresh state, once: its RNGs, display(), and the `__main__` its cells share."""
     reseed()
     builtins.display = codelab_display.display
-    sys.meta_path.insert(0, codelab_display.IPythonDisplay())
+    codelab_imports.install()
     sys.path.insert(0, workspace)
     return main_module()
 
 
 def run_cell(code, namespace):
-    """Executes code like a notebook cell; returns the value of a trailing expression."""
+    """Executes code like a notebook cell; returns the value to show (a trailing expression's)."""
     linecache.cache[CELL] = (len(code), None, code.splitlines(True), CELL)
-    tree = ast.parse(code, filename=CELL)
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    exec(compile(tree, CELL, "exec"), namespace)
-    if last is None:
-        return None
-    return eval(compile(ast.Expression(last.value), CELL, "eval"), namespace)
-
-
-def print_user_traceback(error):
-    """The traceback as a notebook shows it: from the cell down, without the runner's frames
-    above it, nor the SIGINT handler's frame below it."""
-    tb = error.__traceback__
-    while tb is not None and os.path.dirname(tb.tb_frame.f_code.co_filename) == os.path.dirname(__file__):
-        tb = tb.tb_next
-    shown = traceback.TracebackException(type(error), error, tb)
-    while shown.stack and os.path.dirname(shown.stack[-1].filename) == os.path.dirname(__file__):
-        shown.stack.pop()  # the interrupt handler, or the channel raising a held interrupt
-    sys.stderr.write("".join(shown.format()))
+    return codelab_magics.run_cell(code, namespace)
 
 
 def exit_code_of(stop):
@@ -284,7 +294,7 @@ def execute(code, module, channel):
             interrupts.allow(True)  # an interrupt that came since S is raised here
             value = run_cell(code, module.__dict__)
             if value is not None:
-                codelab_display.send_bundle(b"R", value)
+                codelab_display.show_result(value)
             codelab_display.send_open_figures()
             interrupts.allow(False)
             return 0
@@ -299,7 +309,7 @@ def execute(code, module, channel):
                     codelab_display.send(b"L", claim)  # first, while the evidence is still there
                 except OSError:
                     pass
-            print_user_traceback(error)
+            codelab_errors.report(error)
             return 1
         finally:
             interrupts.allowed = False
@@ -345,6 +355,7 @@ def preload():
     codelab_display.mime_bundle(pandas.DataFrame({"a": [1]}))
     traceback.format_exc()
     import codelab_warmup  # noqa: F401 (in the image, not loaded at the first warm-up)
+    import codelab_capture  # noqa: F401
     gc.collect()
     gc.freeze()
     ctypes.CDLL(None).malloc_trim(0)  # free heap pages out of the image; the warm-up touches what a request needs

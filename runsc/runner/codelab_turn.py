@@ -18,6 +18,7 @@ from codelab_host import HostGone
 from codelab_process import read_some, drain
 
 DRAIN_SECONDS = 5.0  # after a run's processes are ended, how long their pipes may take to close
+DISPLAY_KINDS = b"FRDUBV"  # what the display channel sends the service, in order with the output
 
 
 def exit_report(exit_code=None, signal_number=None, limit=None, problem=None, ended=False):
@@ -69,7 +70,7 @@ class Turn:
         self.ending = False  # the supervisor ends the program (the end of stdin)
         self.outcome = None  # a session's cell: the program's C as an exit code
         self.problem = self.claim = None
-        self.result_sent = False
+        self.result_sent = self.error_sent = False
         self.figures = self.figure_bytes = self.displays = 0
 
     # --- the cell ---
@@ -283,7 +284,7 @@ class Turn:
     def header(self, kind, length):
         """A frame's header, before its payload is read: None to read it, "skip" to drop it
         unread (past the budget), or the problem that breaks the channel."""
-        if kind not in (b"SFRDLCP" if self.keep else b"SFRDLP"):
+        if kind not in (b"SFRDUBVLCP" if self.keep else b"SFRDUBVLP"):
             return "the program's display channel carried an invalid frame"
         if kind == b"S":
             if length:
@@ -295,7 +296,7 @@ class Turn:
             return None
         if length > self.caps["frameBytes"]:
             return "the program sent a frame over %d bytes" % self.caps["frameBytes"]
-        if kind in b"FRD" and self.started:
+        if kind in DISPLAY_KINDS and self.started:
             self.flush_outputs()
             if length > self.budget.left:
                 self.truncate()
@@ -339,7 +340,7 @@ class Turn:
                 self.figures += 1
                 self.figure_bytes += len(payload)
                 self.forward(kind, payload)
-        else:
+        elif kind in b"RD":
             problem = codelab_frames.bundle_payload_problem(payload)
             if problem is not None:
                 self.note("the program sent a display that is not a mime bundle: %s" % problem)
@@ -349,11 +350,38 @@ class Turn:
                 else:
                     self.result_sent = True
                     self.forward(kind, payload)
-            elif self.displays < self.caps["displays"]:
-                self.displays += 1
+            else:
+                self.new_display(kind, payload)
+        elif kind == b"U":
+            update, problem = codelab_frames.id_display(payload)
+            if problem is not None:
+                self.note("the program sent a display with an id that breaks its rule: %s" % problem)
+            elif update:
+                self.forward(kind, payload)  # an update shows nothing new: the output budget bounds them
+            else:
+                self.new_display(kind, payload)
+        elif kind == b"B":
+            if payload in codelab_frames.CLEAR_WORDS:
+                self.forward(kind, payload)
+            else:
+                self.note("the program sent a clear_output that is neither now nor wait")
+        else:
+            problem = codelab_frames.error_problem(payload)
+            if problem is not None:
+                self.note("the program sent an error that breaks its rule: %s" % problem)
+            elif self.error_sent:
+                self.note("the program sent a second error")
+            else:
+                self.error_sent = True
                 self.forward(kind, payload)
         self.ack()
         return None
+
+    def new_display(self, kind, payload):
+        """A display that is not an update: one of the cell's capped count (past it, dropped)."""
+        if self.displays < self.caps["displays"]:
+            self.displays += 1
+            self.forward(kind, payload)
 
     def forward(self, kind, payload):
         self.flush_outputs()  # output printed since the header passed: it may have used the budget

@@ -60,7 +60,7 @@ def program(fresh, workspace):
     compile(ast.parse(REHEARSAL_CELL, filename=codelab_program.CELL), codelab_program.CELL, "exec")  # never run
     codelab_program.run_cell("None", {"__builtins__": builtins})
     codelab_display.send_open_figures()
-    codelab_display.bundle_payload(1)
+    codelab_display.bundle_json(codelab_display.mime_bundle(1), codelab_display.frame_bytes)
 
 
 def rehearse_start(workspace):

@@ -312,6 +312,19 @@ def text_of(frames, cell_id, kind=b"O"):
     return b"".join(payload for k, cid, payload in frames if k == kind and cid == cell_id).decode("utf-8", "replace")
 
 
+def error_of(frames, cell_id):
+    """The cell's error (its V frame, parsed), or None."""
+    errors = [json.loads(payload) for kind, cid, payload in frames if kind == b"V" and cid == cell_id]
+    assert len(errors) <= 1, "cell %d: %d V frames" % (cell_id, len(errors))
+    return errors[0] if errors else None
+
+
+def traceback_of(frames, cell_id):
+    """The cell's error as Python prints it (its traceback's lines), or ""."""
+    error = error_of(frames, cell_id)
+    return "".join(line + "\n" for line in error["traceback"]) if error else ""
+
+
 def check_order(testcase, frames, cell_id, started=None):
     """The spec's order for one cell: S (a cell whose code ran; started, when not None, says whether
     it must be there), output and display frames only after it, then C, then W, then X, once each."""
@@ -326,5 +339,5 @@ def check_order(testcase, frames, cell_id, started=None):
     testcase.assertEqual(kinds[-3:], [b"C", b"W", b"X"], kinds)
     testcase.assertEqual(kinds.count(b"C"), 1, kinds)
     testcase.assertEqual(kinds.count(b"X"), 1, kinds)
-    testcase.assertTrue(all(kind in b"OEFRDT" for kind in kinds[:-3]), kinds)
+    testcase.assertTrue(all(kind in b"OEFRDUBVT" for kind in kinds[:-3]), kinds)
     testcase.assertLessEqual(kinds.count(b"R"), 1, kinds)

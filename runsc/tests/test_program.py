@@ -5,8 +5,8 @@ import json
 import os
 import unittest
 
-from tests.harness import (Kernel, WARMUP, by_cell, cell, check_order, exit_of, interrupt, real_program,
-                           temp_dir, text_of)
+from tests.harness import (Kernel, WARMUP, by_cell, cell, check_order, error_of, exit_of, interrupt, real_program,
+                           temp_dir, text_of, traceback_of)
 
 
 def b64(text):
@@ -37,8 +37,12 @@ class ProgramTest(unittest.TestCase):
 
     def test_a_raising_run(self):
         frames = self.run_kernel([cell(1, "print('before')\n1 / 0", keep=False), ("wait", b"X", 1)])
-        self.assertIn("ZeroDivisionError: division by zero", text_of(frames, 1, b"E"))
-        self.assertNotIn("codelab", text_of(frames, 1, b"E"))
+        error = error_of(frames, 1)
+        self.assertEqual((error["ename"], error["evalue"]), ("ZeroDivisionError", "division by zero"))
+        self.assertEqual(error["traceback"][:3] + error["traceback"][-1:], [  # (carets between, as Python draws them)
+            "Traceback (most recent call last):", '  File "<cell>", line 2, in <module>', "    1 / 0",
+            "ZeroDivisionError: division by zero"])
+        self.assertEqual(text_of(frames, 1, b"E"), "")
         self.assertEqual(exit_of(frames, 1)["exitCode"], 1)
 
     def test_sys_exit_in_a_run_and_its_message(self):
@@ -53,7 +57,7 @@ class ProgramTest(unittest.TestCase):
                                   cell(5, "raise SystemExit(256 + 7)"), ("wait", b"X", 5)])
         self.assertEqual([exit_of(frames, i)["exitCode"] for i in range(1, 6)], [0, 3, 0, 1, 7])
         self.assertEqual(json.loads(dict(by_cell(frames, 3))[b"R"]), {"text/plain": "42"})
-        self.assertIn("EOFError", text_of(frames, 4, b"E"))
+        self.assertEqual(error_of(frames, 4)["ename"], "EOFError")
         self.assertFalse(any(exit_of(frames, i)["ended"] for i in range(1, 6)))
 
     def test_os_exit_ends_the_session(self):
@@ -65,7 +69,7 @@ class ProgramTest(unittest.TestCase):
         frames = self.run_kernel([cell(1, "import time\nwhile True:\n    time.sleep(0.01)"), ("sleep", 0.3),
                                   interrupt(1), ("wait", b"X", 1), interrupt(1), cell(2, "'fine'"),
                                   ("wait", b"X", 2)])
-        stderr = text_of(frames, 1, b"E")
+        stderr = traceback_of(frames, 1)
         self.assertTrue(stderr.endswith("KeyboardInterrupt\n"), stderr)
         self.assertIn('File "<cell>", line 3', stderr)
         self.assertNotIn("codelab", stderr)
@@ -77,7 +81,7 @@ class ProgramTest(unittest.TestCase):
         frames = self.run_kernel([cell(1, "x = 1"), ("wait", b"X", 1),
                                   cell(2, "import time\ntime.sleep(20)") + interrupt(2), ("wait", b"X", 2),
                                   cell(3, "x"), ("wait", b"X", 3)])
-        self.assertIn("KeyboardInterrupt", text_of(frames, 2, b"E"))
+        self.assertEqual(error_of(frames, 2)["ename"], "KeyboardInterrupt")
         self.assertEqual(exit_of(frames, 2)["exitCode"], 1)
         self.assertEqual(exit_of(frames, 3)["exitCode"], 0)
 
@@ -93,7 +97,7 @@ class ProgramTest(unittest.TestCase):
         frames = Kernel(real_program(self.workspace), workspace=self.workspace, timeout=60).run(steps)
         for i in range(2, 52):
             check_order(self, frames, i, started=True)
-            stderr = text_of(frames, i, b"E")
+            stderr = traceback_of(frames, i)
             self.assertTrue(stderr.endswith("KeyboardInterrupt\n"), (i, stderr))
             self.assertNotIn("codelab", stderr, i)
             self.assertEqual(exit_of(frames, i), {"exitCode": 1, "signal": None, "limit": None, "problem": None,

@@ -17,6 +17,7 @@ from tests.harness import (Kernel, WARMUP, by_cell, cell, check_order, exit_of, 
                            text_of)
 
 PNG = codelab_frames.PNG_MAGIC + b"rest"
+ERROR = b'{"ename": "ValueError", "evalue": "v", "traceback": ["ValueError: v"]}'
 
 
 def bundle(text="x", **more):
@@ -46,6 +47,22 @@ class RunTest(unittest.TestCase):
         self.assertEqual([k for k, _ in by_cell(frames, 1)], [b"S", b"O", b"D", b"E", b"F", b"R", b"C", b"W", b"X"])
         self.assertEqual(exit_of(frames, 1), {"exitCode": 0, "signal": None, "limit": None, "problem": None,
                                               "ended": True})
+
+    def test_displays_with_ids_clears_and_the_error_keep_their_order(self):
+        def script(channel, message):
+            for kind, payload in ((b"U", b'{"id": "p", "update": false, "data": {"text/plain": "0%"}}'),
+                                  (b"U", b'{"id": "p", "update": true, "data": {"text/plain": "50%"}}'),
+                                  (b"B", b"wait"), (b"D", bundle("after")), (b"V", ERROR)):
+                channel.frame(kind, payload)
+                channel.ack()
+                os.write(1, kind)
+            return 1
+        frames = run(script, [cell(1, keep=False, richOut={"displays": 1}), ("wait", b"X", 1)])
+        check_order(self, frames, 1)
+        kinds = [k for k, _ in by_cell(frames, 1)]
+        self.assertEqual(kinds, [b"S", b"U", b"O", b"U", b"O", b"B", b"O", b"O", b"V", b"O", b"C", b"W", b"X"])
+        self.assertEqual(text_of(frames, 1), "UUBDV")  # the D over the display cap (1) dropped; an update is not counted
+        self.assertEqual(exit_of(frames, 1)["problem"], None)
 
     def test_stdin_is_fed_and_closed(self):
         def script(channel, message):
@@ -444,6 +461,22 @@ class SessionTest(unittest.TestCase):
              "the program's machinery failed: ?x"),
             ("the first problem counts", [(b"F", b"x"), (b"L", b"disk")],
              "the program sent a figure that is not a PNG"),
+            ("a display id with a control character", [(b"U", b'{"id": "a\\u0001", "update": false, "data": '
+                                                               b'{"text/plain": "x"}}')],
+             "the program sent a display with an id that breaks its rule: a display id has a refused character"),
+            ("a display id over 128 characters", [(b"U", json.dumps({"id": "i" * 129, "update": True, "data": {
+                "text/plain": "x"}}).encode())],
+             "the program sent a display with an id that breaks its rule: a display id is not a string of 1 to 128"
+             " characters"),
+            ("an update that is not a boolean", [(b"U", b'{"id": "a", "update": 1, "data": {"text/plain": "x"}}')],
+             "the program sent a display with an id that breaks its rule: update is not true or false"),
+            ("a clear that is neither now nor wait", [(b"B", b"later")],
+             "the program sent a clear_output that is neither now nor wait"),
+            ("an error without its traceback", [(b"V", b'{"ename": "E", "evalue": ""}')],
+             "the program sent an error that breaks its rule: not an object of ename, evalue and traceback"),
+            ("an error whose traceback holds a number", [(b"V", b'{"ename": "E", "evalue": "", "traceback": [1]}')],
+             "the program sent an error that breaks its rule: traceback is not a list of at most 1000 strings"),
+            ("a second error", [(b"V", ERROR), (b"V", ERROR)], "the program sent a second error"),
         ]
         for name, sent, problem in cases:
             with self.subTest(name):
@@ -461,6 +494,9 @@ class SessionTest(unittest.TestCase):
                 self.assertEqual(payloads(frames, 1, b"D"), [{"text/plain": "shown 1"}])
                 self.assertNotIn(b"F", kinds_of(frames, 1))
                 self.assertEqual(payloads(frames, 1, b"R"), [{"text/plain": "1"}] if name == "a second result" else [])
+                self.assertEqual(payloads(frames, 1, b"V"), [json.loads(ERROR)] if name == "a second error" else [])
+                self.assertNotIn(b"U", kinds_of(frames, 1))
+                self.assertNotIn(b"B", kinds_of(frames, 1))
                 self.assertEqual(exit_of(frames, 2), CLEAN)  # the problem was the cell's, not the session's
                 self.assertEqual(payloads(frames, 2, b"D"), [{"text/plain": "shown 2"}])
                 self.assertEqual(text_of(frames, 1), text_of(frames, 2))

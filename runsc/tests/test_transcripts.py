@@ -234,7 +234,9 @@ class PreloadedKernelTest(unittest.TestCase):
                     "display(pd.DataFrame({'a': [1, 2]}))\nplt.plot([1, 2])\npd.Series([1, 2]).sum()")
             sandbox.send(cell(1, code))
             self.assertTrue(sandbox.frames.wait(b"X", 1, timeout=60))
-            for cell_id in range(2, 12):
+            sandbox.send(cell(2, "from tqdm.notebook import tqdm\nfor i in tqdm(range(3), mininterval=0):\n    pass"))
+            self.assertTrue(sandbox.frames.wait(b"X", 2, timeout=60))
+            for cell_id in range(3, 12):
                 sandbox.send(cell(cell_id, "print(%d)" % cell_id))
                 self.assertTrue(sandbox.frames.wait(b"X", cell_id, timeout=60))
             frames = [f for f in sandbox.frames.list if f[0] != "EOF"]
@@ -248,6 +250,8 @@ class PreloadedKernelTest(unittest.TestCase):
         self.assertIn(b"D", kinds)
         self.assertIn(b"F", kinds)
         self.assertEqual(json.loads([p for k, c, p in frames if k == b"R" and c == 1][0]), {"text/plain": "3"})
+        bar = b"".join(p for k, c, p in frames if k == b"E" and c == 2).decode()  # one line, redrawn by \r
+        self.assertRegex(bar, r"^(\r[^\r\n]*){3,}\r100%\|[^\r\n]*\| 3/3 [^\r\n]*\n$")
         for cell_id in range(1, 12):
             report = json.loads([p for k, c, p in frames if k == b"X" and c == cell_id][0])
             self.assertEqual((report["exitCode"], report["ended"], report["problem"]), (0, False, None), cell_id)

@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.execution;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.codelab.sandbox.sandbox.StartMode;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -40,16 +41,21 @@ public record ExecutionResult(
         Instant startedAt,
         Instant finishedAt,
         @Schema(description = "for a session's cell: the session and its state after the cell (active, ended)")
-        @JsonInclude(JsonInclude.Include.NON_NULL) SessionRef session) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) SessionRef session,
+        @Schema(description = "the exception the cell raised, as Jupyter shows it; its traceback is on stderr too."
+                + " Null when it raised none") @JsonInclude(JsonInclude.Include.NON_NULL) Error error,
+        @Schema(description = "what the cell showed, in the order it showed it (the JSON answer only): stream text,"
+                + " display, figure, result and error entries, as a notebook front end renders them; display"
+                + " updates and clear_output applied") @JsonInclude(JsonInclude.Include.NON_NULL) List<CellOutput> outputs) {
 
-    public ExecutionResult withOutput(String stdout, String stderr) {
+    public ExecutionResult withOutput(String stdout, String stderr, List<CellOutput> outputs) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
-                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, session);
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, session, error, outputs);
     }
 
     ExecutionResult inSession(SessionRef ref) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
-                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, ref);
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, ref, error, outputs);
     }
 
     /** The session a cell ran in, its state after it, and why it ended if it did. */
@@ -65,9 +71,33 @@ public record ExecutionResult(
     public record Figure(String mimeType, String data) {
     }
 
-    /** One display() of the program: a mime bundle as for result. */
+    /**
+     * One display() of the program: a mime bundle as for result. One with a display id can be updated
+     * where it is shown: the stream's `display` event with {@code update: true} carries its new data.
+     */
     @RegisterForReflection
-    public record Display(Map<String, Object> data) {
+    public record Display(Map<String, Object> data,
+                          @Schema(description = "the display's id, when it was given one (display_id)")
+                          @JsonInclude(JsonInclude.Include.NON_NULL) String displayId,
+                          @Schema(description = "true: this replaces the data of the display shown with displayId")
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Boolean update) {
+
+        public Display(Map<String, Object> data) {
+            this(data, null, null);
+        }
+    }
+
+    /** An exception the cell raised: its name, its message, and its traceback's lines as Python prints them. */
+    @RegisterForReflection
+    public record Error(String ename, String evalue, List<String> traceback) {
+
+        /** The traceback as Python prints it on stderr: its lines, each ended. */
+        @JsonIgnore
+        public String printed() {
+            StringBuilder text = new StringBuilder();
+            traceback.forEach(line -> text.append(line).append('\n'));
+            return text.toString();
+        }
     }
 
     /** A file the program created or changed under /workspace; content is base64. */

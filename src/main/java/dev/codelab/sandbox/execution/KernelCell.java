@@ -78,6 +78,7 @@ final class KernelCell {
     private long outputBytes;
     private long figureBytes;
     private Map<String, Object> result;
+    private ExecutionResult.Error error;
     private SandboxOutput.FilesFrame files = new SandboxOutput.FilesFrame(List.of(), List.of());
     private long codeStartNanos;
     private long codeOverNanos;
@@ -218,7 +219,10 @@ final class KernelCell {
     /** Takes one frame; false when the stream ended within it. */
     private boolean accept(Header header, FrameReader reader) throws IOException, SandboxOutput.Invalid {
         checkPlace(header);
-        boolean counted = header.type() == Type.FIGURE || header.type() == Type.RESULT || header.type() == Type.DISPLAY;
+        boolean counted = switch (header.type()) {
+            case FIGURE, RESULT, DISPLAY, DISPLAY_WITH_ID, CLEAR, ERROR -> true;
+            default -> false;
+        };
         if (header.type() == Type.PAST_BUDGET) {
             life.end(RunEnding.OUTPUT_LIMITED);
             return reader.skip(header);
@@ -239,8 +243,12 @@ final class KernelCell {
             case RESULT -> {
                 result = checks.bundle(payload);
                 outputBytes += payload.length;
+                emitter.emit(new ExecutionEvent.Result(result));
             }
-            case DISPLAY -> display(payload);
+            case DISPLAY -> shown(new Display(checks.bundle(payload)), payload.length);
+            case DISPLAY_WITH_ID -> displayWithId(checks.displayWithId(payload), payload.length);
+            case CLEAR -> clear(payload);
+            case ERROR -> error(checks.error(payload), payload.length);
             case CELL_STARTED -> {
                 codeStartNanos = System.nanoTime();
                 life.codeStarted(plan.limits().timeoutMs());
@@ -278,6 +286,7 @@ final class KernelCell {
         boolean housekeeping = type == Type.FILES || type == Type.EXIT;
         boolean output = type != Type.CELL_STARTED && type != Type.CELL_OVER && !housekeeping;
         if ((afterCode && !housekeeping) || (output && codeStartNanos == 0) || (type == Type.RESULT && result != null)
+                || (type == Type.ERROR && error != null)
                 || (type == Type.CELL_STARTED && codeStartNanos != 0)
                 || (type == Type.EXIT && header.length() > EXIT_FRAME_BYTES)) {
             throw new SandboxOutput.Invalid("a " + type + " frame out of its place");
@@ -316,15 +325,53 @@ final class KernelCell {
         emitter.emit(new ExecutionEvent.Figure(figure));
     }
 
-    private void display(byte[] payload) throws SandboxOutput.Invalid {
-        Display display = new Display(checks.bundle(payload));
+    /** A new display: one of the cell's capped count (past it, dropped). */
+    private void shown(Display display, int bytes) {
         if (displays.size() >= caps.displays()) {
             LOG.debugf("run %s: display over the cap dropped", id);
             return;
         }
-        outputBytes += payload.length;
+        outputBytes += bytes;
         displays.add(display);
         emitter.emit(new ExecutionEvent.Display(display));
+    }
+
+    /** A display with an id: a new one, or an update, which replaces the data of the displays with its id (not counted: the output budget bounds updates). */
+    private void displayWithId(Display display, int bytes) {
+        if (display.update() == null) {
+            shown(display, bytes);
+            return;
+        }
+        outputBytes += bytes;
+        displays.replaceAll(shown -> display.displayId().equals(shown.displayId())
+                ? new Display(display.data(), shown.displayId(), null) : shown);
+        emitter.emit(new ExecutionEvent.Display(display));
+    }
+
+    private void clear(byte[] payload) throws SandboxOutput.Invalid {
+        String word = new String(payload, StandardCharsets.US_ASCII);
+        if (!word.equals("now") && !word.equals("wait")) {
+            throw new SandboxOutput.Invalid("a clear that is neither now nor wait");
+        }
+        outputBytes += payload.length;
+        emitter.emit(new ExecutionEvent.Clear(word.equals("wait")));
+    }
+
+    /**
+     * The cell's error: its traceback on stderr as Python prints it (for readers of the streams), then
+     * the error itself; the answer holds both, so both count. Past the budget, neither is shown.
+     */
+    private void error(ExecutionResult.Error raised, int bytes) {
+        String printed = raised.printed();
+        long size = bytes + JsonText.size(printed);
+        if (size > budgetLeft()) {
+            life.end(RunEnding.OUTPUT_LIMITED);
+            return;
+        }
+        outputBytes += size;
+        error = raised;
+        emitter.emit(new ExecutionEvent.Output(Stream.STDERR, printed));
+        emitter.emit(new ExecutionEvent.Error(raised));
     }
 
     /** The sandbox broke the contract: the cell ends as an error, and says so. */
@@ -360,7 +407,7 @@ final class KernelCell {
                 verdict.signal(), null, null, life.ending() == RunEnding.OUTPUT_LIMITED, result, List.copyOf(displays),
                 List.copyOf(figures), files.files(), files.omitted(),
                 new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes(), outputBytes, startMode),
-                startedAt, Instant.now(), null);
+                startedAt, Instant.now(), null, error, null);
     }
 
     private void finishOutput() {

@@ -38,6 +38,10 @@ final class SandboxOutput {
     private static final int MAX_NESTING = 64;
     private static final int MAX_BUNDLE_KEYS = 32;
     private static final int REASON_CHARS = 100;
+    private static final int DISPLAY_ID_CHARS = 128;
+    private static final int ENAME_CHARS = 200;
+    private static final int TRACEBACK_LINES = 1000;
+    private static final TypeReference<LinkedHashMap<String, Object>> OBJECT = new TypeReference<>() { };
 
     private final ObjectMapper json;
     private final ExecutionConfig.Output caps;
@@ -52,7 +56,10 @@ final class SandboxOutput {
      * *+json, as Jupyter allows) may hold any JSON (runsc/PROTOCOL.md).
      */
     Map<String, Object> bundle(byte[] payload) throws Invalid {
-        Map<String, Object> bundle = parse(payload, new TypeReference<LinkedHashMap<String, Object>>() { }, "display");
+        return bundle(parse(payload, OBJECT, "display"));
+    }
+
+    private static Map<String, Object> bundle(Map<String, Object> bundle) throws Invalid {
         if (bundle.size() > MAX_BUNDLE_KEYS || !(bundle.get("text/plain") instanceof String)) {
             throw new Invalid("a display without text/plain or with too many forms");
         }
@@ -72,6 +79,36 @@ final class SandboxOutput {
             }
         }
         return checked;
+    }
+
+    /**
+     * A display with an id (U): exactly {id, update, data}; the id 1 to 128 characters, none on the
+     * path rule's refused list; data a bundle. A new display has update null, an update true.
+     */
+    @SuppressWarnings("unchecked")
+    ExecutionResult.Display displayWithId(byte[] payload) throws Invalid {
+        Map<String, Object> message = parse(payload, OBJECT, "display");
+        if (!message.keySet().equals(Set.of("id", "update", "data")) || !(message.get("id") instanceof String id)
+                || !(message.get("update") instanceof Boolean update) || !(message.get("data") instanceof Map<?, ?> data)) {
+            throw new Invalid("a display with an id that is not {id, update, data}");
+        }
+        if (id.isEmpty() || id.codePointCount(0, id.length()) > DISPLAY_ID_CHARS || !WorkspacePath.allowed(id)) {
+            throw new Invalid("a display id that breaks its rule");
+        }
+        return new ExecutionResult.Display(bundle((Map<String, Object>) data), id, update ? Boolean.TRUE : null);
+    }
+
+    /** The cell's error (V): exactly {ename, evalue, traceback}; ename 1 to 200 characters, at most 1000 lines. */
+    ExecutionResult.Error error(byte[] payload) throws Invalid {
+        Map<String, Object> error = parse(payload, OBJECT, "error");
+        if (!error.keySet().equals(Set.of("ename", "evalue", "traceback")) || !(error.get("ename") instanceof String ename)
+                || !(error.get("evalue") instanceof String evalue) || !(error.get("traceback") instanceof List<?> lines)
+                || ename.isEmpty() || ename.codePointCount(0, ename.length()) > ENAME_CHARS || lines.size() > TRACEBACK_LINES
+                || !lines.stream().allMatch(String.class::isInstance)) {
+            throw new Invalid("an error that is not {ename, evalue, traceback} within its bounds");
+        }
+        return new ExecutionResult.Error(wellFormed(ename), wellFormed(evalue),
+                lines.stream().map(line -> wellFormed((String) line)).toList());
     }
 
     /** How deep a parsed JSON value nests (a scalar: 0); Jackson has refused anything past 1000 already. */

@@ -23,7 +23,13 @@ public final class FrameReader {
         /** The cell's code is over: what follows is housekeeping, off the cell's clock. */
         CELL_OVER('C'),
         /** The supervisor refused a message of the service's (id 0): logged, nothing else. */
-        REFUSED('P');
+        REFUSED('P'),
+        /** A display with an id ({id, update, data}): a new one, or an update of the one shown with that id. */
+        DISPLAY_WITH_ID('U'),
+        /** clear_output(): "now", or "wait" (when the next output comes). */
+        CLEAR('B'),
+        /** The cell's error: {ename, evalue, traceback}. */
+        ERROR('V');
 
         private final char code;
 

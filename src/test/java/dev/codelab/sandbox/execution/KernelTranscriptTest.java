@@ -26,7 +26,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The recorded transcripts of runsc/protocol/transcripts, which the runner's suite replays against
@@ -95,6 +94,12 @@ class KernelTranscriptTest {
         if (outcome.has("result")) {
             assertEquals(JSON.convertValue(outcome.get("result"), Map.class), last.result());
         }
+        if (outcome.has("error")) {
+            assertEquals(outcome.get("error"), JSON.valueToTree(last.error()));
+        }
+        if (outcome.has("outputs")) {
+            assertEquals(outcome.get("outputs"), JSON.valueToTree(last.outputs()));
+        }
         assertFalse(kernel.killed, "a transcript of a real supervisor breaks no rule of the service's");
     }
 
@@ -121,16 +126,14 @@ class KernelTranscriptTest {
         return frame.path("png").asBoolean() ? PNG : new byte[0];
     }
 
-    /** One cell through the service's reading, its stdout and stderr checked against the outcome by the caller. */
-    private static ExecutionResult run(ScriptedKernel kernel, JsonNode cell) throws InterruptedException {
+    /** One cell through the service's reading and its JSON answer's aggregation, checked against the outcome by the caller. */
+    private static ExecutionResult run(ScriptedKernel kernel, JsonNode cell) {
         long id = cell.get("id").asLong();
         boolean keep = cell.path("keep").asBoolean();
         ExecutionPlan plan = new ExecutionPlan(new Tenant("t", KeyPolicy.UNRESTRICTED),
                 new LanguageRuntime("python", null, null, List.of()), cell.get("code").asText(), "", List.of(), Map.of(),
                 new SandboxLimits(30_000, 1, 256, 64, cell.path("limits").path("outputBytes").asLong(1 << 20), 64));
-        StringBuilder stdout = new StringBuilder();
-        StringBuilder stderr = new StringBuilder();
-        List<ExecutionEvent> events = Multi.createFrom().<ExecutionEvent>emitter(emitter -> {
+        Multi<ExecutionEvent> events = Multi.createFrom().emitter(emitter -> {
             KernelCell kernelCell = new KernelCell("replay", id, plan, kernel, StartMode.WARM, keep, Cells.CAPS,
                     new SandboxOutput(JSON, Cells.CAPS), emitter, finished -> { }, (result, end) -> null, new RunTimeline());
             try {
@@ -139,14 +142,7 @@ class KernelTranscriptTest {
             } catch (InterruptedException e) {
                 emitter.fail(e);
             }
-        }).collect().asList().await().atMost(Duration.ofSeconds(30));
-        events.forEach(event -> {
-            if (event instanceof ExecutionEvent.Output output) {
-                (output.stream() == ExecutionEvent.Stream.STDOUT ? stdout : stderr).append(output.text());
-            }
         });
-        ExecutionResult result = ((ExecutionEvent.Done) events.get(events.size() - 1)).result();
-        assertTrue(result.stdout() == null, "a stream's done leaves stdout out");
-        return result.withOutput(stdout.toString(), stderr.toString());
+        return ResultAggregator.aggregate(events).await().atMost(Duration.ofSeconds(30));
     }
 }

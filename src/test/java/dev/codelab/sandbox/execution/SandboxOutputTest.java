@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,5 +41,44 @@ class SandboxOutputTest {
         byte[] deep = ("{\"text/plain\": \"x\", \"application/json\": " + "[".repeat(200_000))
                 .getBytes(StandardCharsets.UTF_8);
         assertThrows(SandboxOutput.Invalid.class, () -> checks.bundle(deep));
+    }
+
+    @Test
+    void aDisplayWithAnIdIsExactlyIdUpdateAndData() throws SandboxOutput.Invalid {
+        assertEquals(new ExecutionResult.Display(java.util.Map.of("text/plain", "x"), "bar", true),
+                checks.displayWithId(bytes("{\"id\": \"bar\", \"update\": true, \"data\": {\"text/plain\": \"x\"}}")));
+        assertEquals(null, checks.displayWithId(bytes("{\"id\": \"b\", \"update\": false, \"data\": {\"text/plain\": \"x\"}}"))
+                .update(), "a new display carries no update field");
+        for (String invalid : new String[] {
+                "{\"id\": \"\", \"update\": false, \"data\": {\"text/plain\": \"x\"}}",
+                "{\"id\": \"" + "i".repeat(129) + "\", \"update\": false, \"data\": {\"text/plain\": \"x\"}}",
+                "{\"id\": \"a\\u0007\", \"update\": false, \"data\": {\"text/plain\": \"x\"}}",
+                "{\"id\": 7, \"update\": false, \"data\": {\"text/plain\": \"x\"}}",
+                "{\"id\": \"a\", \"update\": \"yes\", \"data\": {\"text/plain\": \"x\"}}",
+                "{\"id\": \"a\", \"update\": false, \"data\": {\"text/html\": \"x\"}}",
+                "{\"id\": \"a\", \"update\": false, \"data\": {\"text/plain\": \"x\"}, \"more\": 1}",
+                "[]"}) {
+            assertThrows(SandboxOutput.Invalid.class, () -> checks.displayWithId(bytes(invalid)), invalid);
+        }
+    }
+
+    @Test
+    void anErrorIsExactlyEnameEvalueAndTracebackWithinItsBounds() throws SandboxOutput.Invalid {
+        assertEquals(new ExecutionResult.Error("E", "\uFFFD", java.util.List.of("E: \uFFFD")),
+                checks.error(bytes("{\"ename\": \"E\", \"evalue\": \"\\ud800\", \"traceback\": [\"E: \\udc00\"]}")),
+                "lone surrogates are replaced, as in every text of the answer");
+        for (String invalid : new String[] {
+                "{\"ename\": \"\", \"evalue\": \"\", \"traceback\": []}",
+                "{\"ename\": \"" + "E".repeat(201) + "\", \"evalue\": \"\", \"traceback\": []}",
+                "{\"ename\": \"E\", \"evalue\": null, \"traceback\": []}",
+                "{\"ename\": \"E\", \"evalue\": \"\", \"traceback\": [1]}",
+                "{\"ename\": \"E\", \"evalue\": \"\", \"traceback\": [" + "\"l\",".repeat(1000) + "\"l\"]}",
+                "{\"ename\": \"E\", \"evalue\": \"\"}"}) {
+            assertThrows(SandboxOutput.Invalid.class, () -> checks.error(bytes(invalid)), invalid);
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 }
