@@ -3,15 +3,12 @@ package dev.codelab.sandbox.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codelab.sandbox.Api;
-import dev.codelab.sandbox.RealSandboxTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,21 +24,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @Tag("sandbox")
-class NotebookSessionTest extends RealSandboxTest {
+class NotebookSessionTest extends SessionsUnderTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private String id;
 
-    @AfterEach
-    void deleteSession() {
-        if (id != null) {
-            given().delete("/v1/sessions/" + id);
-        }
-        Api.assertNoSandboxLeft(Duration.ofSeconds(20));
-    }
-
     private JsonPath cell(String code, Object... fields) {
-        return SessionTest.cell(id, code, fields);
+        return SessionsUnderTest.cell(id, code, fields);
     }
 
     private static List<Map<String, Object>> outputs(JsonPath cell) {
@@ -58,7 +47,7 @@ class NotebookSessionTest extends RealSandboxTest {
 
     @Test
     void aCourseNotebookShowsWhatEachCellProducedInOrder() throws Exception {
-        id = SessionTest.open(Map.of());
+        id = open(Map.of());
         JsonPath setup = cell("%matplotlib inline\nimport numpy as np, pandas as pd\nimport matplotlib.pyplot as plt\n"
                 + "x = 41\nx;");
         assertEquals(List.of(), outputs(setup), setup.prettify());
@@ -130,7 +119,7 @@ class NotebookSessionTest extends RealSandboxTest {
 
     @Test
     void streamsCarryUpdatesClearsResultsErrorsAndPartialLines() throws Exception {
-        id = SessionTest.open(Map.of());
+        id = open(Map.of());
         String lines = given().contentType(ContentType.JSON).accept("application/x-ndjson")
                 .body(Api.request("import time\nprint('.', end='')\ntime.sleep(1)\nprint('!')\n"
                         + "h = display('a', display_id='p')\nh.update('b')\nfrom IPython.display import clear_output\n"
