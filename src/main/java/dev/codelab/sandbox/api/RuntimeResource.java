@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
@@ -66,7 +67,8 @@ public class RuntimeResource {
     @GET
     @Operation(summary = "What can run here: languages, versions, packages, default and maximum limits")
     @APIResponse(responseCode = "200", description = "The runtimes", content = @Content(
-            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "python", value = ApiDocs.RUNTIMES)))
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "python", value = ApiDocs.RUNTIMES),
+            schema = @Schema(type = SchemaType.ARRAY, implementation = RuntimeInfo.class)))
     @APIResponse(responseCode = "401", description = "API keys are configured and the request has none, or a wrong one",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
     public List<RuntimeInfo> runtimes() {

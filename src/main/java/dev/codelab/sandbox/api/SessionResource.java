@@ -98,6 +98,8 @@ public class SessionResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "This key's sessions (this end user's, for a delegating key), oldest first, wherever they are")
+    @APIResponse(responseCode = "200", description = "The sessions",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SessionList.class)))
     public SessionList list(@Context ContainerRequestContext context) {
         return new SessionList(sessions.list(ApiKeyFilter.tenantOf(context)));
     }
@@ -106,6 +108,8 @@ public class SessionResource {
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "A session's state: active, hibernated or ended")
+    @APIResponse(responseCode = "200", description = "The session",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SessionView.class)))
     public SessionView get(@PathParam("id") String id, @Context ContainerRequestContext context) {
         return sessions.view(id, ApiKeyFilter.tenantOf(context));
     }

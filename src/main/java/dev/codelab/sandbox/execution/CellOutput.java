@@ -19,6 +19,7 @@ public sealed interface CellOutput {
 
     /** Text the program wrote; consecutive writes to one stream are one entry. */
     @RegisterForReflection
+    @Schema(name = "OutputStream")
     record Stream(@Schema(enumeration = "stream") String type, @Schema(enumeration = {"stdout", "stderr"}) String name,
                   String text) implements CellOutput {
         Stream(String name, String text) {
@@ -28,6 +29,7 @@ public sealed interface CellOutput {
 
     /** A display, with its latest data when it was updated by its id. */
     @RegisterForReflection
+    @Schema(name = "OutputDisplay")
     record Shown(@Schema(enumeration = "display") String type, Map<String, Object> data,
                  @JsonInclude(JsonInclude.Include.NON_NULL) String displayId) implements CellOutput {
         Shown(Map<String, Object> data, String displayId) {
@@ -36,6 +38,7 @@ public sealed interface CellOutput {
     }
 
     @RegisterForReflection
+    @Schema(name = "OutputFigure")
     record Figure(@Schema(enumeration = "figure") String type, String mimeType, String data) implements CellOutput {
         Figure(ExecutionResult.Figure figure) {
             this("figure", figure.mimeType(), figure.data());
@@ -44,6 +47,7 @@ public sealed interface CellOutput {
 
     /** The value of the cell's last expression. */
     @RegisterForReflection
+    @Schema(name = "OutputResult")
     record Result(@Schema(enumeration = "result") String type, Map<String, Object> data) implements CellOutput {
         Result(Map<String, Object> data) {
             this("result", data);
@@ -51,6 +55,7 @@ public sealed interface CellOutput {
     }
 
     @RegisterForReflection
+    @Schema(name = "OutputError")
     record Error(@Schema(enumeration = "error") String type, String ename, String evalue, List<String> traceback)
             implements CellOutput {
         Error(ExecutionResult.Error error) {

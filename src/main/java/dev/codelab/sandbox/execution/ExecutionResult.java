@@ -20,12 +20,12 @@ public record ExecutionResult(
         String language,
         @Schema(description = "ok: exit 0; error: another exit code or a signal; timeout, memory_limit, output_limit,"
                 + " process_limit: stopped for passing that limit") ExecutionStatus status,
-        @Schema(description = "the program's exit code; null when it died of a signal") Integer exitCode,
-        @Schema(description = "the signal that ended it, e.g. SIGKILL; null after a normal exit") String signal,
+        @Schema(nullable = true, description = "the program's exit code; null when it died of a signal") Integer exitCode,
+        @Schema(nullable = true, description = "the signal that ended it, e.g. SIGKILL; null after a normal exit") String signal,
         @JsonInclude(JsonInclude.Include.NON_NULL) String stdout,
         @JsonInclude(JsonInclude.Include.NON_NULL) String stderr,
         @Schema(description = "true when the output passed outputBytes and was cut") boolean truncated,
-        @Schema(description = "the last expression's value as a notebook shows it: a mime bundle with text/plain"
+        @Schema(nullable = true, description = "the last expression's value as a notebook shows it: a mime bundle with text/plain"
                 + " (repr) and every form the value offers through the IPython display protocol (text/html,"
                 + " text/markdown, image/svg+xml, image/png, image/jpeg, text/latex, application/json; binary ones"
                 + " base64); null otherwise") Map<String, Object> result,

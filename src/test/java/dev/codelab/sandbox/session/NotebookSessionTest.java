@@ -29,7 +29,7 @@ class NotebookSessionTest extends SessionsUnderTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private String id;
 
-    private JsonPath cell(String code, Object... fields) {
+    private JsonPath notebookCell(String code, Object... fields) {
         return SessionsUnderTest.cell(id, code, fields);
     }
 
@@ -48,13 +48,13 @@ class NotebookSessionTest extends SessionsUnderTest {
     @Test
     void aCourseNotebookShowsWhatEachCellProducedInOrder() throws Exception {
         id = open(Map.of());
-        JsonPath setup = cell("%matplotlib inline\nimport numpy as np, pandas as pd\nimport matplotlib.pyplot as plt\n"
+        JsonPath setup = notebookCell("%matplotlib inline\nimport numpy as np, pandas as pd\nimport matplotlib.pyplot as plt\n"
                 + "x = 41\nx;");
         assertEquals(List.of(), outputs(setup), setup.prettify());
         assertNull(setup.get("result"), "a trailing ; hides the value");
-        assertEquals(List.of(result("42")), outputs(cell("x + 1")));
+        assertEquals(List.of(result("42")), outputs(notebookCell("x + 1")));
 
-        JsonPath progress = cell("from tqdm.auto import tqdm\nfor i in tqdm(range(3), mininterval=0):\n    pass\n"
+        JsonPath progress = notebookCell("from tqdm.auto import tqdm\nfor i in tqdm(range(3), mininterval=0):\n    pass\n"
                 + "print('trained')");
         List<Map<String, Object>> shown = outputs(progress);
         assertEquals(2, shown.size(), progress.prettify());
@@ -63,29 +63,29 @@ class NotebookSessionTest extends SessionsUnderTest {
         assertTrue(bar.matches("(?s)(\r[^\r\n]*){3,}\r100%\\|[^\r\n]*\\| 3/3 [^\r\n]*\n"), bar);
         assertEquals(stream("stdout", "trained\n"), shown.get(1));
 
-        JsonPath updated = cell("h = display('epoch 0', display_id=True)\nfor e in (1, 2):\n    h.update(f'epoch {e}')\n"
+        JsonPath updated = notebookCell("h = display('epoch 0', display_id=True)\nfor e in (1, 2):\n    h.update(f'epoch {e}')\n"
                 + "print('done')");
         String displayId = updated.getString("displays[0].displayId");
         assertEquals(List.of(Map.of("type", "display", "data", Map.of("text/plain", "'epoch 2'"), "displayId", displayId),
                 stream("stdout", "done\n")), outputs(updated));
         assertEquals("'epoch 2'", updated.getString("displays[0].data.'text/plain'"), "the display's latest data");
 
-        JsonPath cleared = cell("print('old')\nfrom IPython.display import clear_output\nclear_output(wait=True)\n"
+        JsonPath cleared = notebookCell("print('old')\nfrom IPython.display import clear_output\nclear_output(wait=True)\n"
                 + "print('new')");
         assertEquals(List.of(stream("stdout", "new\n")), outputs(cleared));
         assertEquals("old\nnew\n", cleared.getString("stdout"), "stdout is every byte printed");
 
-        JsonPath plot = cell("plt.plot([1, 3, 2]);\nplt.title('t');");
+        JsonPath plot = notebookCell("plt.plot([1, 3, 2]);\nplt.title('t');");
         assertEquals(1, outputs(plot).size(), plot.prettify());
         assertEquals("figure", outputs(plot).get(0).get("type"));
         assertEquals(plot.getString("figures[0].data"), outputs(plot).get(0).get("data"));
         assertNull(plot.get("result"));
 
-        JsonPath fit = cell("from sklearn.linear_model import LinearRegression\nX = np.arange(10).reshape(-1, 1)\n"
+        JsonPath fit = notebookCell("from sklearn.linear_model import LinearRegression\nX = np.arange(10).reshape(-1, 1)\n"
                 + "m = LinearRegression().fit(X, 3 * X.ravel() + 1)\nprint(round(m.coef_[0], 3))\nround(m.intercept_, 3)");
         assertEquals(List.of(stream("stdout", "3.0\n"), result("1.0")), outputs(fit), fit.getString("stderr"));
 
-        JsonPath failed = cell("print('before')\n%time y = 1 / 0");
+        JsonPath failed = notebookCell("print('before')\n%time y = 1 / 0");
         List<String> traceback = List.of("Traceback (most recent call last):", "  File \"<cell>\", line 2, in <module>",
                 "    %time y = 1 / 0");
         assertEquals("error", failed.getString("status"));
@@ -99,22 +99,22 @@ class NotebookSessionTest extends SessionsUnderTest {
                 "traceback", outputs(failed).get(1).get("traceback")));
         assertTrue(failed.getString("stderr").endsWith("ZeroDivisionError: division by zero\n"), "on stderr too");
 
-        JsonPath interrupted = cell("import time\nwhile True:\n    time.sleep(0.05)", "limits", Map.of("timeoutMs", 1500));
+        JsonPath interrupted = notebookCell("import time\nwhile True:\n    time.sleep(0.05)", "limits", Map.of("timeoutMs", 1500));
         assertEquals("timeout", interrupted.getString("status"));
         assertEquals("KeyboardInterrupt", interrupted.getString("error.ename"));
         assertEquals("error", outputs(interrupted).get(outputs(interrupted).size() - 1).get("type"));
         assertEquals("active", interrupted.getString("session.state"));
 
-        JsonPath pip = cell("%pip install seaborn");
+        JsonPath pip = notebookCell("%pip install seaborn");
         assertEquals(List.of("UsageError"), pip.getList("outputs.ename"));
         assertTrue(pip.getString("error.evalue").contains("packages come from the sandbox's image"), pip.prettify());
 
-        JsonPath chart = cell("class Chart:\n    def _repr_mimebundle_(self, include=None, exclude=None):\n"
+        JsonPath chart = notebookCell("class Chart:\n    def _repr_mimebundle_(self, include=None, exclude=None):\n"
                 + "        return {'application/vnd.vegalite.v5+json': {'mark': 'bar', 'data': {'values': [1]}}}\nChart()");
         assertEquals(Map.of("mark", "bar", "data", Map.of("values", List.of(1))),
                 chart.getMap("result.'application/vnd.vegalite.v5+json'"), chart.prettify());
         assertEquals("active", chart.getString("session.state"), "a JSON bundle holding an object ends nothing");
-        assertEquals(List.of(result("41")), outputs(cell("x")), "the kernel kept its state through it all");
+        assertEquals(List.of(result("41")), outputs(notebookCell("x")), "the kernel kept its state through it all");
     }
 
     @Test
