@@ -24,6 +24,7 @@ ELLIPSIS = "\u2026"
 channel = None  # the program's Channel, once it has one
 frame_bytes = 1 << 22  # the running cell's richOut.frameBytes
 capture = None  # a running %%capture: takes displays, figures and clears (codelab_capture)
+figure_format = "png"  # "svg" once the cell asks for it (set_matplotlib_formats, %config InlineBackend)
 
 
 def send(kind, payload):
@@ -147,17 +148,29 @@ def publish(bundle, display_id=None, update=False):
     send(b"U", head + bundle_json(bundle, frame_bytes - len(head) - 1) + b"}")
 
 
+def set_matplotlib_formats(*formats, **kwargs):
+    """IPython's figure formats, as a notebook asks for them: "svg" makes figures SVG displays (an
+    image/svg+xml bundle); any other format ("png", "retina", "jpeg", "pdf") PNG figures."""
+    global figure_format
+    figure_format = "svg" if "svg" in formats else "png"
+
+
 def send_open_figures():
-    """Every open matplotlib figure as a PNG, in order, then closed (plt.show() and the cell's end).
-    A figure over the frame cap is not sent, and stderr says so."""
+    """Every open matplotlib figure, in order, then closed (plt.show() and the cell's end): a PNG
+    figure, or an SVG display when set_matplotlib_formats asked for it. A figure over the frame cap
+    is not sent, and stderr says so."""
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is None:
         return
     flush_output()
     for number in pyplot.get_fignums():
         buffer = io.BytesIO()
-        pyplot.figure(number).savefig(buffer, format="png")
+        figure = pyplot.figure(number)
+        figure.savefig(buffer, format=figure_format)
         pyplot.close(number)
+        if figure_format == "svg":
+            publish({"image/svg+xml": buffer.getvalue().decode("utf-8"), "text/plain": repr(figure)})
+            continue
         png = buffer.getvalue()
         if capture is not None:
             capture.figure(png)
@@ -259,6 +272,12 @@ def bundle_json(bundle, room):
             keep = max(0, room // 12 - 16)  # an escaped character is at most 12 bytes
             payload = json.dumps({"text/plain": text[:keep] + ELLIPSIS}).encode()
     return payload
+
+
+def adopt_figure_formats(module):
+    """IPython.display and matplotlib_inline.backend_inline, as imported: their
+    set_matplotlib_formats becomes this program's."""
+    module.set_matplotlib_formats = set_matplotlib_formats
 
 
 def adopt_ipython(module):

@@ -2,7 +2,8 @@
 plain interpreter does not: IPython's display functions become the program's (without a running
 IPython shell they would print a repr, or ANSI escapes for clear_output), and tqdm's notebook bar
 becomes its text bar, whose `\\r` redraws on stderr a front end renders as one line that updates
-(the widget bar needs ipywidgets and a Jupyter front end, neither of which is here).
+(the widget bar needs ipywidgets and a Jupyter front end, neither of which is here); and
+set_matplotlib_formats("svg") makes figures SVG, as in a notebook.
 """
 import importlib.util
 import sys
@@ -18,7 +19,9 @@ def tqdm_text_bar(module):
         setattr(module, name, tqdm.std.trange)
 
 
-ADOPTED = {"IPython.core.display_functions": codelab_display.adopt_ipython, "tqdm.notebook": tqdm_text_bar}
+ADOPTED = {"IPython.core.display_functions": codelab_display.adopt_ipython, "tqdm.notebook": tqdm_text_bar,
+           "IPython.display": codelab_display.adopt_figure_formats,
+           "matplotlib_inline.backend_inline": codelab_display.adopt_figure_formats}
 
 
 class Adopter:

@@ -141,7 +141,12 @@ def line_magic(name, args, place, global_ns, local_ns):
         return None
     if name == "config":
         if not args.startswith("InlineBackend."):
-            raise UsageError("%%config %s: only InlineBackend settings are accepted (and change nothing)" % args)
+            raise UsageError("%%config %s: only InlineBackend settings are accepted" % args)
+        setting, _, value = args.partition("=")
+        if setting.strip() == "InlineBackend.figure_format":  # 'svg' or "svg"; the other settings change nothing
+            codelab_display.set_matplotlib_formats(value.strip().strip("'\""))
+        elif setting.strip() == "InlineBackend.figure_formats":
+            codelab_display.set_matplotlib_formats(*re.findall(r"[a-z]+", value))
         return None
     if name in ("load_ext", "autoreload"):
         if name == "load_ext" and args != "autoreload":

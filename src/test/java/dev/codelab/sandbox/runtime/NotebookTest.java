@@ -45,6 +45,33 @@ class NotebookTest extends RealSandboxTest {
     }
 
     @Test
+    void aNotebookThatAsksForSvgFiguresGetsThem() {
+        for (String asking : List.of("%config InlineBackend.figure_format = 'svg'",
+                "from IPython.display import set_matplotlib_formats\nset_matplotlib_formats('svg')",
+                "from matplotlib_inline.backend_inline import set_matplotlib_formats\nset_matplotlib_formats('svg')")) {
+            JsonPath run = run(asking + "\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()");
+            assertEquals("ok", run.getString("status"), run.getString("stderr"));
+            assertEquals(List.of(), run.getList("figures"), asking);
+            String svg = run.getString("displays[0].data['image/svg+xml']");
+            assertTrue(svg != null && svg.contains("<svg"), asking + ": " + run.prettify());
+            assertTrue(run.getString("displays[0].data['text/plain']").startsWith("<Figure size"), asking);
+        }
+        assertEquals("image/png", run("import matplotlib.pyplot as plt\nplt.plot([1])").getString("figures[0].mimeType"),
+                "PNG unless asked");
+    }
+
+    @Test
+    void tutorialDatasetsLoadWithoutANetwork() {
+        JsonPath run = run("""
+                from sklearn.datasets import load_iris, load_wine, load_digits
+                from vega_datasets import local_data
+                print(load_iris().data.shape, load_wine().data.shape, load_digits().data.shape)
+                print(local_data.iris().shape, local_data.cars().shape, local_data.stocks().shape)""");
+        assertEquals("(150, 4) (178, 13) (1797, 64)\n(150, 5) (406, 9) (560, 3)\n", run.getString("stdout"),
+                run.getString("stderr"));
+    }
+
+    @Test
     void anObjectWithOnlyAMarkdownFormIsShownAsMarkdown() {
         JsonPath run = run("""
                 class Note:
