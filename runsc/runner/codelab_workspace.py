@@ -5,6 +5,7 @@ break the path rule are listed as omitted. A session's kernel keeps what it saw 
 and a scan visits a bounded number of entries: a notebook with 800 files pays 800 lstat calls.
 """
 import base64
+import errno
 import hashlib
 import os
 import stat
@@ -152,6 +153,25 @@ class Workspace:
         codelab_frames.path_problem("a.csv")
 
 
+def open_entry(name, flags, directory):
+    """The directory's entry, opened without following a link: O_NOFOLLOW, and the opened file must
+    be the very entry lstat saw (gVisor's openat follows a link to a directory despite O_NOFOLLOW
+    when O_DIRECTORY is given). OSError otherwise."""
+    seen = os.stat(name, dir_fd=directory, follow_symlinks=False)
+    if stat.S_ISLNK(seen.st_mode):
+        raise OSError(errno.ELOOP, "a link")
+    fd = os.open(name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=directory)
+    try:
+        opened = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        raise
+    if (opened.st_dev, opened.st_ino) != (seen.st_dev, seen.st_ino):
+        os.close(fd)
+        raise OSError(errno.ELOOP, "swapped for a link")
+    return fd
+
+
 def parent_beneath(root, relative):
     """The directory holding the path's last segment, opened component by component beneath the
     root without following a link anywhere (a session's processes may still swap a directory),
@@ -163,7 +183,7 @@ def parent_beneath(root, relative):
         return None
     try:
         for part in parts[:-1]:
-            child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=directory)
+            child = open_entry(part, os.O_RDONLY | os.O_DIRECTORY, directory)
             os.close(directory)
             directory = child
     except OSError:
@@ -180,7 +200,7 @@ def open_regular_file(root, relative):
         return None
     directory, name = parent
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=directory)
+        fd = open_entry(name, os.O_RDONLY | os.O_NONBLOCK, directory)
     except OSError:
         return None
     finally:
