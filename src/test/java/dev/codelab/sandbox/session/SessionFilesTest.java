@@ -101,6 +101,9 @@ class SessionFilesTest extends SessionsUnderTest {
         assertEquals("path", gone.jsonPath().getString("field"));
         assertEquals(404, raw().delete(url(id, "old.txt")).statusCode(), "nothing left to delete");
         assertEquals(404, raw().delete(url(id, "dir")).statusCode(), "a directory is no file");
+        Response unwritable = put(id, "dir", new byte[1]);
+        assertEquals(409, unwritable.statusCode(), unwritable.asString());
+        assertTrue(unwritable.jsonPath().getString("detail").contains("Is a directory"), unwritable.asString());
         assertEquals("False True\n", cell(id, "import os\nprint(os.path.exists('old.txt'), os.path.isdir('dir'))")
                 .getString("stdout"));
     }
