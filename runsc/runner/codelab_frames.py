@@ -321,6 +321,29 @@ def cell_problem(cell):
             return wrong("files[%d]" % index)
         if path_problem(entry.get("path")):
             return "cell: files[%d].path breaks the path rule" % index
+    return workspace_problem(cell) if "workspace" in cell else None
+
+
+WORKSPACE_LISTS = ("read", "delete")
+
+
+def workspace_problem(cell):
+    """A cell's optional `workspace` (the service's file operations, done by the supervisor):
+    exactly {list, read, delete}, each list of distinct paths by the rule, at most filesOut.maxCount."""
+    workspace = cell["workspace"]
+    if not isinstance(workspace, dict) or set(workspace) != {"list", *WORKSPACE_LISTS}:
+        return "cell: field 'workspace' is not {list, read, delete}"
+    if not isinstance(workspace["list"], bool):
+        return "cell: field 'workspace.list' missing or of the wrong type"
+    for name in WORKSPACE_LISTS:
+        paths = workspace[name]
+        if not isinstance(paths, list) or len(paths) > cell["filesOut"]["maxCount"]:
+            return "cell: workspace.%s is not a list of at most filesOut.maxCount paths" % name
+        for index, path in enumerate(paths):
+            if path_problem(path, cell["filesOut"]["maxDepth"]):
+                return "cell: workspace.%s[%d] breaks the path rule" % (name, index)
+        if len(set(paths)) != len(paths):
+            return "cell: workspace.%s names a path twice" % name
     return None
 
 

@@ -14,6 +14,7 @@ import signal
 import time
 
 import codelab_frames
+import codelab_workspace
 from codelab_host import HostGone
 from codelab_process import read_some, drain
 
@@ -77,6 +78,11 @@ class Turn:
 
     def run(self):
         """Sends the cell's frames, C, W and X."""
+        workspace = self.message.get("workspace")
+        root = self.supervisor.workspace.root
+        # which input files replace a regular file: seen before the program writes them
+        replaced = None if workspace is None else [
+            entry["path"] for entry in self.message["files"] if codelab_workspace.is_regular_file(root, entry["path"])]
         try:
             self.run_code()
         except HostGone:
@@ -87,16 +93,31 @@ class Turn:
                 self.program.end_all()  # the program's state is unknown: it cannot go on
                 self.code_over = True
         self.host.send(b"C", self.cell)
+        report = {}
         try:
-            files, omitted = self.supervisor.workspace.collect(self.message["filesOut"], self.inputs)
+            if workspace is not None:
+                deleted = [path for path in workspace["delete"] if codelab_workspace.delete(root, path)]
+            report["files"], report["omitted"] = self.supervisor.workspace.collect(self.message["filesOut"], self.inputs)
+            if workspace is not None:
+                report["workspace"] = self.file_operations(workspace, replaced, deleted)
         except MemoryError:
-            files, omitted = [], []
+            report = {}
             self.note("the workspace scan ran out of memory")
         except Exception as error:
-            files, omitted = [], []
+            report = {}
             self.note("the workspace scan failed: %s: %s" % (type(error).__name__, error))
-        self.host.send_json(b"W", self.cell, {"files": files, "omitted": omitted})
+        self.host.send_json(b"W", self.cell, report or {"files": [], "omitted": []})
         self.host.send_json(b"X", self.cell, self.report())
+
+    def file_operations(self, workspace, replaced, deleted):
+        """W's `workspace`: the service's file operations, answered by the supervisor alone (the
+        program, the user's code, never speaks for them). Deletes came first, before the scan."""
+        caps, root = self.message["filesOut"], self.supervisor.workspace.root
+        answer = {"replaced": replaced, "deleted": deleted}
+        answer["read"], answer["unread"] = codelab_workspace.read(root, workspace["read"], caps)
+        if workspace["list"]:
+            answer["listing"] = codelab_workspace.listing(self.supervisor.workspace, caps)
+        return answer
 
     def run_code(self):
         program = self.program

@@ -5,6 +5,7 @@ break the path rule are listed as omitted. A session's kernel keeps what it saw 
 and a scan visits a bounded number of entries: a notebook with 800 files pays 800 lstat calls.
 """
 import base64
+import errno
 import hashlib
 import os
 import stat
@@ -152,10 +153,29 @@ class Workspace:
         codelab_frames.path_problem("a.csv")
 
 
-def read_regular_file(root, relative, size):
-    """The file's content, opened component by component beneath the root without following a
-    link anywhere (a session's processes may still swap a directory); None if it is not a regular
-    file of that size any more."""
+def open_entry(name, flags, directory):
+    """The directory's entry, opened without following a link: O_NOFOLLOW, and the opened file must
+    be the very entry lstat saw (gVisor's openat follows a link to a directory despite O_NOFOLLOW
+    when O_DIRECTORY is given). OSError otherwise."""
+    seen = os.stat(name, dir_fd=directory, follow_symlinks=False)
+    if stat.S_ISLNK(seen.st_mode):
+        raise OSError(errno.ELOOP, "a link")
+    fd = os.open(name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=directory)
+    try:
+        opened = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        raise
+    if (opened.st_dev, opened.st_ino) != (seen.st_dev, seen.st_ino):
+        os.close(fd)
+        raise OSError(errno.ELOOP, "swapped for a link")
+    return fd
+
+
+def parent_beneath(root, relative):
+    """The directory holding the path's last segment, opened component by component beneath the
+    root without following a link anywhere (a session's processes may still swap a directory),
+    and that segment; None when there is no such directory."""
     parts = relative.split("/")
     try:
         directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
@@ -163,19 +183,125 @@ def read_regular_file(root, relative, size):
         return None
     try:
         for part in parts[:-1]:
-            child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=directory)
+            child = open_entry(part, os.O_RDONLY | os.O_DIRECTORY, directory)
             os.close(directory)
             directory = child
-        fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=directory)
+    except OSError:
+        os.close(directory)
+        return None
+    return directory, parts[-1]
+
+
+def open_regular_file(root, relative):
+    """A read-only handle on the path if it is a regular file beneath the root, reached without
+    following a link; None otherwise."""
+    parent = parent_beneath(root, relative)
+    if parent is None:
+        return None
+    directory, name = parent
+    try:
+        fd = open_entry(name, os.O_RDONLY | os.O_NONBLOCK, directory)
     except OSError:
         return None
     finally:
         os.close(directory)
     try:
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return os.fdopen(fd, "rb")
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def read_regular_file(root, relative, size):
+    """The file's content; None if it is not a regular file of that size any more."""
+    handle = open_regular_file(root, relative)
+    if handle is None:
+        return None
+    try:
+        with handle:
             content = handle.read(size + 1)
     except OSError:
         return None
     return content if len(content) == size else None
+
+
+# --- the service's file operations (a cell's `workspace`), done by the supervisor ---------------
+
+NO_SUCH_FILE = "no such file"
+TOO_LARGE = "too large"
+
+
+def is_regular_file(root, relative):
+    """Whether the path is a regular file beneath the root (a link is not, nor followed)."""
+    handle = open_regular_file(root, relative)
+    if handle is None:
+        return False
+    handle.close()
+    return True
+
+
+def delete(root, relative):
+    """Removes the path if it is a regular file or a link (the link itself, never what it names),
+    reached without following a link; True when it did."""
+    parent = parent_beneath(root, relative)
+    if parent is None:
+        return False
+    directory, name = parent
+    try:
+        mode = os.stat(name, dir_fd=directory, follow_symlinks=False).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            return False
+        os.unlink(name, dir_fd=directory)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(directory)
+
+
+def read(root, paths, caps):
+    """The named files as W's `read` (content as returned files) and `unread` (why not: no such
+    regular file, or over the returned-file caps)."""
+    files, unread, total = [], [], 0
+    for path in paths:
+        handle = open_regular_file(root, path)
+        if handle is None:
+            unread.append({"path": path, "reason": NO_SUCH_FILE})
+            continue
+        with handle:
+            try:
+                content = handle.read(caps["maxFileBytes"] + 1)
+            except OSError:
+                content = None
+        if content is None:
+            unread.append({"path": path, "reason": NO_SUCH_FILE})
+        elif len(content) > caps["maxFileBytes"] or total + len(content) > caps["maxTotalBytes"]:
+            unread.append({"path": path, "reason": TOO_LARGE})
+        else:
+            total += len(content)
+            files.append({"path": path, "size": len(content), "encoding": "base64",
+                          "content": base64.b64encode(content).decode("ascii")})
+    return files, unread
+
+
+def listing(workspace, caps):
+    """Every regular file as {path, size}, in path order, within the depth and count caps; the
+    rest (links, what lies too deep, names the rule refuses, past the count) as omitted."""
+    files, omitted = [], []
+    for path, kind, info in sorted(workspace.walk(caps["maxDepth"]), key=lambda entry: entry[0]):
+        if kind == "stopped":
+            reason = "the scan stopped after %d entries" % workspace.max_entries
+        elif kind != "file":
+            reason = kind
+        elif codelab_frames.path_problem(path):
+            reason = NOT_ALLOWED
+        elif len(files) >= caps["maxCount"]:
+            reason = "more than %d files" % caps["maxCount"]
+        else:
+            files.append({"path": path, "size": info.st_size})
+            continue
+        if len(omitted) < caps["maxCount"]:
+            omitted.append({"path": codelab_frames.shown_path(path), "reason": reason})
+    return {"files": files, "omitted": omitted}

@@ -29,9 +29,11 @@ CAPS = {"limits": {"pids": 4096, "fileBytes": 1 << 24, "openFiles": 256, "output
         "richOut": {"figures": 8, "figuresBytes": 1 << 22, "displays": 64, "frameBytes": 1 << 22}}
 
 
-def cell(cell_id, code="", keep=True, stdin="", files=(), env=None, **caps):
+def cell(cell_id, code="", keep=True, stdin="", files=(), env=None, workspace=None, **caps):
     message = {"type": "cell", "id": cell_id, "code": code, "stdin": stdin, "files": list(files),
                "env": env or {}, "keep": keep}
+    if workspace is not None:
+        message["workspace"] = {"list": False, "read": [], "delete": [], **workspace}
     for field, defaults in CAPS.items():
         message[field] = {**defaults, **caps.get(field, {})}
     return json.dumps(message).encode() + b"\n"

@@ -95,6 +95,21 @@ class MessageTest(unittest.TestCase):
         for files in ([{"path": "../x", "content": ""}], [{"path": "a"}], ["a"], [{"path": "a\\b", "content": ""}]):
             self.assertIsInstance(self.parse(json.dumps(dict(base, files=files)).encode()), str, files)
 
+    def test_the_workspace_field_is_checked(self):
+        self.assertEqual(self.parse(cell(1, workspace={"list": True, "read": ["a.txt", "d/\u00e9"],
+                                                       "delete": ["b"]}).rstrip())["workspace"]["read"][1], "d/\u00e9")
+        base = json.loads(cell(1, filesOut={"maxCount": 2}))
+        for workspace in (None, [], {"list": True, "read": []}, {"list": 1, "read": [], "delete": []},
+                          {"list": True, "read": [], "delete": [], "write": []},
+                          {"list": False, "read": "a", "delete": []}, {"list": False, "read": ["a", "a"], "delete": []},
+                          {"list": False, "read": [], "delete": ["../etc/passwd"]},
+                          {"list": False, "read": ["/etc/passwd"], "delete": []},
+                          {"list": False, "read": [1], "delete": []}, {"list": False, "read": [["a"]], "delete": []},
+                          {"list": False, "read": ["a", "b", "c"], "delete": []}):
+            problem = self.parse(json.dumps(dict(base, workspace=workspace)).encode())
+            self.assertIsInstance(problem, str, workspace)
+            self.assertIn("workspace", problem, workspace)
+
 
 class BundlePayloadTest(unittest.TestCase):
     def test_text_level_problems(self):

@@ -600,6 +600,37 @@ class SessionTest(unittest.TestCase):
                          [[("a.txt", b"one")], [], [("a.txt", b"three"), ("b.txt", b"new")]])
 
 
+class FileOperationsTest(unittest.TestCase):
+    """A cell's `workspace`: the supervisor answers it in W after C, whatever the program says."""
+
+    def test_deletes_come_first_then_reads_and_the_listing(self):
+        def script(channel, message):
+            for entry in message["files"]:  # as the program writes input files, after the supervisor looked
+                with open(os.path.join(workspace, entry["path"]), "wb") as out:
+                    out.write(codelab_frames.decode_content(entry["content"]))
+            channel.frame(b"C", b"ok")
+            channel.ack()
+        workspace = temp_dir(self)
+        with open(os.path.join(workspace, "old.txt"), "wb") as out:
+            out.write(b"before")
+        with open(os.path.join(workspace, "gone.txt"), "wb") as out:
+            out.write(b"bye")
+        given = [{"path": "old.txt", "content": "bmV3"}, {"path": "new.txt", "content": "AP8="}]
+        ops = {"list": True, "read": ["gone.txt", "new.txt", "none"], "delete": ["gone.txt", "none"]}
+        frames = Kernel(fake(script), workspace=workspace).run(
+            [cell(1, files=given, workspace=ops), ("wait", b"X", 1), cell(2), ("wait", b"X", 2)])
+        answer = json.loads(dict(by_cell(frames, 1))[b"W"])["workspace"]
+        self.assertEqual(answer["replaced"], ["old.txt"])
+        self.assertEqual(answer["deleted"], ["gone.txt"])
+        self.assertEqual([(f["path"], base64.b64decode(f["content"])) for f in answer["read"]], [("new.txt", b"\0\xff")])
+        self.assertEqual(answer["unread"], [{"path": "gone.txt", "reason": "no such file"},
+                                            {"path": "none", "reason": "no such file"}])
+        self.assertEqual(answer["listing"], {"files": [{"path": "new.txt", "size": 2}, {"path": "old.txt", "size": 3}],
+                                             "omitted": []})
+        self.assertNotIn("workspace", json.loads(dict(by_cell(frames, 2))[b"W"]), "only when asked")
+        self.assertIsNone(exit_of(frames, 1)["problem"])
+
+
 class FailuresTest(unittest.TestCase):
     """A failure of the supervisor's own ends the cell with a problem; it then serves on."""
 

@@ -152,3 +152,56 @@ class WorkspaceTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FileOperationsTest(unittest.TestCase):
+    """The service's file operations (a cell's `workspace`): reads, deletes and the listing reach
+    only regular files beneath the root, never through a link."""
+
+    def setUp(self):
+        self.root = temp_dir(self)
+        self.outside = temp_dir(self)
+        with open(os.path.join(self.outside, "secret"), "wb") as out:
+            out.write(b"untouched")
+        os.makedirs(os.path.join(self.root, "d"))
+        with open(os.path.join(self.root, "d", "\u00e9t\u00e9.bin"), "wb") as out:
+            out.write(b"\0\xff data")
+        os.symlink(os.path.join(self.outside, "secret"), os.path.join(self.root, "link"))
+        os.symlink(self.outside, os.path.join(self.root, "away"))
+
+    def test_a_read_returns_regular_files_only(self):
+        files, unread = codelab_workspace.read(self.root, ["d/\u00e9t\u00e9.bin", "link", "away/secret", "d", "none"], CAPS)
+        self.assertEqual([(f["path"], f["size"], base64.b64decode(f["content"])) for f in files],
+                         [("d/\u00e9t\u00e9.bin", 7, b"\0\xff data")])
+        self.assertEqual(unread, [{"path": p, "reason": "no such file"} for p in ("link", "away/secret", "d", "none")])
+
+    def test_a_read_over_the_caps_is_refused(self):
+        self.assertEqual(codelab_workspace.read(self.root, ["d/\u00e9t\u00e9.bin"], {**CAPS, "maxFileBytes": 6}),
+                         ([], [{"path": "d/\u00e9t\u00e9.bin", "reason": "too large"}]))
+        with open(os.path.join(self.root, "a"), "wb") as out:
+            out.write(b"12345")
+        files, unread = codelab_workspace.read(self.root, ["a", "d/\u00e9t\u00e9.bin"], {**CAPS, "maxTotalBytes": 10})
+        self.assertEqual(([f["path"] for f in files], unread), (["a"], [{"path": "d/\u00e9t\u00e9.bin", "reason": "too large"}]))
+
+    def test_a_delete_removes_a_file_or_a_link_itself_and_never_follows_one(self):
+        self.assertFalse(codelab_workspace.delete(self.root, "away/secret"))
+        self.assertFalse(codelab_workspace.delete(self.root, "d"))
+        self.assertFalse(codelab_workspace.delete(self.root, "none"))
+        self.assertTrue(codelab_workspace.delete(self.root, "link"))
+        self.assertTrue(codelab_workspace.delete(self.root, "d/\u00e9t\u00e9.bin"))
+        self.assertEqual(sorted(os.listdir(self.root)), ["away", "d"])
+        self.assertEqual(os.listdir(os.path.join(self.root, "d")), [])
+        with open(os.path.join(self.outside, "secret"), "rb") as source:
+            self.assertEqual(source.read(), b"untouched")
+
+    def test_the_listing_holds_every_regular_file_with_its_size(self):
+        os.makedirs(os.path.join(self.root, "a", "b", "c", "e"))
+        with open(os.path.join(self.root, "z.txt"), "wb") as out:
+            out.write(b"z" * 3)
+        listing = codelab_workspace.listing(Workspace(self.root), CAPS)
+        self.assertEqual(listing["files"], [{"path": "d/\u00e9t\u00e9.bin", "size": 7}, {"path": "z.txt", "size": 3}])
+        self.assertEqual(listing["omitted"], [{"path": "a/b/c/e", "reason": "too deep"},
+                                              {"path": "away", "reason": "symlink"}, {"path": "link", "reason": "symlink"}])
+        capped = codelab_workspace.listing(Workspace(self.root), {**CAPS, "maxCount": 1})
+        self.assertEqual(capped, {"files": [{"path": "d/\u00e9t\u00e9.bin", "size": 7}],
+                                  "omitted": [{"path": "a/b/c/e", "reason": "too deep"}]})

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -19,7 +20,9 @@ import java.util.regex.Pattern;
 final class AllowedMethods {
 
     private static final List<Class<?>> RESOURCES = List.of(ExecutionResource.class, SessionResource.class,
-            RuntimeResource.class);
+            SessionFileResource.class, RuntimeResource.class);
+    /** A template's parameter, with its own pattern ({path: .+}) or without (one segment). */
+    private static final Pattern PARAMETER = Pattern.compile("\\{[^/:}]+(?::\\s*([^}]+))?}");
     private static final Map<Pattern, Set<String>> BY_PATH = read();
 
     private AllowedMethods() {
@@ -48,7 +51,8 @@ final class AllowedMethods {
         }
         Map<Pattern, Set<String>> patterns = new LinkedHashMap<>();
         templates.forEach((template, verbs) -> patterns.put(
-                Pattern.compile(template.replaceAll("\\{[^/]+}", "[^/]+") + "/?"), Set.copyOf(verbs)));
+                Pattern.compile(PARAMETER.matcher(template).replaceAll(parameter -> Matcher.quoteReplacement(
+                        parameter.group(1) == null ? "[^/]+" : parameter.group(1))) + "/?"), Set.copyOf(verbs)));
         return patterns;
     }
 }

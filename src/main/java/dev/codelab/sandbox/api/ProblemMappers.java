@@ -36,6 +36,22 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response tooLarge(FileTooLargeException e) {
+        return Problem.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "file-too-large",
+                "`" + e.field() + "` " + e.getMessage(), e.field());
+    }
+
+    @ServerExceptionMapper
+    public Response fileNotFound(WorkspaceFileNotFoundException e) {
+        return Problem.response(Response.Status.NOT_FOUND, "file-not-found", e.getMessage(), "path");
+    }
+
+    @ServerExceptionMapper
+    public Response fileOperationFailed(FileOperationFailedException e) {
+        return Problem.response(Response.Status.CONFLICT, "file-operation-failed", e.getMessage(), null);
+    }
+
+    @ServerExceptionMapper
     public Response invalid(InvalidRequestException e) {
         return Problem.response(Response.Status.BAD_REQUEST, "invalid-request",
                 "`" + e.field() + "` " + e.getMessage(), e.field());

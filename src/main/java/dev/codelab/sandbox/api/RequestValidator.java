@@ -5,6 +5,7 @@ import dev.codelab.sandbox.execution.AnswerBound;
 import dev.codelab.sandbox.execution.ExecutionConfig;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.session.SessionSpec;
+import dev.codelab.sandbox.execution.WorkspaceOps;
 import dev.codelab.sandbox.execution.WorkspacePath;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
@@ -91,6 +92,38 @@ public class RequestValidator {
                 new ExecutionRequest.LimitsInput(limits.timeoutMs() == null ? session.timeoutMs() : limits.timeoutMs(),
                         null, null, null, limits.outputBytes() == null ? session.outputBytes() : limits.outputBytes(),
                         null)), tenant);
+    }
+
+    /**
+     * A session's file operation: a cell of empty code with the session's limits, carrying the
+     * upload (if any) and the operations for the supervisor.
+     */
+    public ExecutionPlan fileOperation(Tenant tenant, String language, SandboxLimits session, WorkspaceOps ops,
+                                       ExecutionPlan.InputFile upload) {
+        ExecutionPlan cell = cell(new CellRequest("", null, null, null), tenant, language, session);
+        return new ExecutionPlan(cell.tenant(), cell.runtime(), "", "", upload == null ? List.of() : List.of(upload),
+                cell.env(), cell.limits(), ops);
+    }
+
+    /** A path to read or delete, by the rule of returned files. */
+    public String returnedPath(String path) {
+        return checkedPath("path", path, config.output().fileDepth());
+    }
+
+    /** A file to upload: its path by the rule of input files, its bytes within their cap. */
+    public ExecutionPlan.InputFile upload(String path, byte[] content) {
+        String checked = checkedPath("path", path, config.input().pathDepth());
+        long cap = config.input().filesBytes();
+        if (content.length > cap) {
+            throw new FileTooLargeException("body", "is " + content.length + " bytes; a file given to a session may hold"
+                    + " at most " + cap + " bytes (codelab.execution.input.files-bytes)");
+        }
+        return new ExecutionPlan.InputFile(checked, content);
+    }
+
+    /** The most a file read back from a session may hold (the returned-file cap), for a 413's detail. */
+    public String returnedFileCap() {
+        return config.output().fileBytes() + " bytes (codelab.execution.output.file-bytes)";
     }
 
     private List<ExecutionPlan.InputFile> files(List<ExecutionRequest.FileInput> files) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codelab.sandbox.admission.Admission;
 import dev.codelab.sandbox.admission.ApiKeyFilter;
 import dev.codelab.sandbox.admission.Ticket;
-import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionEvent;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.health.RuntimeProbe;
@@ -65,17 +64,17 @@ public class SessionResource {
     private final RuntimeProbe probe;
     private final EventStreams streams;
     private final Admission admission;
-    private final AnswerDelivery delivery;
+    private final SessionCells cells;
 
     SessionResource(RequestValidator validator, Sessions sessions, SessionConfig config, RuntimeProbe probe,
-                    EventStreams streams, Admission admission, AnswerDelivery delivery) {
+                    EventStreams streams, Admission admission, SessionCells cells) {
         this.validator = validator;
         this.sessions = sessions;
         this.config = config;
         this.probe = probe;
         this.streams = streams;
         this.admission = admission;
-        this.delivery = delivery;
+        this.cells = cells;
     }
 
     @POST
@@ -196,26 +195,10 @@ public class SessionResource {
         return streams.ndjson(events(id, request, context, routing));
     }
 
-    /**
-     * A cell passes the same admission as a run (rate, the key's concurrency, abuse throttling, an
-     * execution slot, room for its answer; the session holds the memory), held until its answer is
-     * delivered; then it takes the session's turn (409 if another cell has it).
-     */
     private Uni<Multi<ExecutionEvent>> events(String id, CellRequest request, ContainerRequestContext context,
                                          RoutingContext routing) {
         Tenant tenant = ApiKeyFilter.tenantOf(context);
         SessionView session = sessions.view(id, tenant);
-        ExecutionPlan cell = validator.cell(request, tenant, session.language(), session.limits());
-        probe.requireReady();
-        Uni<Void> delivered = delivery.delivered(routing);
-        return admission.admit(Ticket.cell(tenant, validator.answerBytes(cell))).onItem()
-                .transform(permit -> {
-                    try {
-                        return delivery.holding(sessions.cell(id, tenant, cell), permit, delivered);
-                    } catch (RuntimeException e) {
-                        permit.release();
-                        throw e;
-                    }
-                });
+        return cells.admit(id, tenant, validator.cell(request, tenant, session.language(), session.limits()), routing);
     }
 }

@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.execution;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.Base64;
@@ -9,7 +10,8 @@ import java.util.Map;
 /** The `cell` message of runsc/PROTOCOL.md: one cell for the supervisor, on its stdin. */
 @RegisterForReflection
 record CellMessage(String type, long id, String code, String stdin, List<File> files, Map<String, String> env,
-                   Limits limits, FilesOut filesOut, RichOut richOut, boolean keep) {
+                   Limits limits, FilesOut filesOut, RichOut richOut, boolean keep,
+                   @JsonInclude(JsonInclude.Include.NON_NULL) WorkspaceOps workspace) {
 
     @RegisterForReflection
     record File(String path, String content) {
@@ -38,6 +40,6 @@ record CellMessage(String type, long id, String code, String stdin, List<File> f
         return new CellMessage("cell", id, plan.code(), plan.stdin(), files, plan.env(),
                 new Limits(plan.limits().pids(), plan.limits().diskBytes(), openFiles, plan.limits().outputBytes()),
                 new FilesOut(output.fileDepth(), output.files(), output.fileBytes(), output.filesBytes()),
-                new RichOut(output.figures(), output.figuresBytes(), output.displays(), frameBytes), keep);
+                new RichOut(output.figures(), output.figuresBytes(), output.displays(), frameBytes), keep, plan.workspace());
     }
 }

@@ -7,9 +7,22 @@ import dev.codelab.sandbox.tenant.Tenant;
 import java.util.List;
 import java.util.Map;
 
-/** A validated request: everything one run needs, with defaults applied. */
+/**
+ * A validated request: everything one run needs, with defaults applied. {@code workspace}: a
+ * session's file operations, for a cell of empty code (null for any other cell or run).
+ */
 public record ExecutionPlan(Tenant tenant, LanguageRuntime runtime, String code, String stdin,
-                            List<InputFile> files, Map<String, String> env, SandboxLimits limits) {
+                            List<InputFile> files, Map<String, String> env, SandboxLimits limits,
+                            WorkspaceOps workspace) {
+
+    public ExecutionPlan(Tenant tenant, LanguageRuntime runtime, String code, String stdin, List<InputFile> files,
+                         Map<String, String> env, SandboxLimits limits) {
+        this(tenant, runtime, code, stdin, files, env, limits, null);
+    }
+
+    public ExecutionPlan withWorkspace(WorkspaceOps ops) {
+        return new ExecutionPlan(tenant, runtime, code, stdin, files, env, limits, ops);
+    }
 
     /** A file to write under /workspace, already decoded. */
     public record InputFile(String path, byte[] content) {

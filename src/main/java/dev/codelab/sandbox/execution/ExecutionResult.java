@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * The outcome of one run: the JSON response, and the data of the stream's `done` event (which
- * leaves stdout and stderr out, as they were streamed already).
+ * leaves stdout and stderr out, as they were streamed already). {@code workspace}, the answer to a
+ * session's file operation, is for its endpoint only: never in a cell's answer.
  */
 @RegisterForReflection
 public record ExecutionResult(
@@ -46,16 +47,17 @@ public record ExecutionResult(
                 + " Null when it raised none") @JsonInclude(JsonInclude.Include.NON_NULL) Error error,
         @Schema(description = "what the cell showed, in the order it showed it (the JSON answer only): stream text,"
                 + " display, figure, result and error entries, as a notebook front end renders them; display"
-                + " updates and clear_output applied") @JsonInclude(JsonInclude.Include.NON_NULL) List<CellOutput> outputs) {
+                + " updates and clear_output applied") @JsonInclude(JsonInclude.Include.NON_NULL) List<CellOutput> outputs,
+        @JsonIgnore @Schema(hidden = true) WorkspaceAnswer workspace) {
 
     public ExecutionResult withOutput(String stdout, String stderr, List<CellOutput> outputs) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
-                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, session, error, outputs);
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, session, error, outputs, workspace);
     }
 
     ExecutionResult inSession(SessionRef ref) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
-                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, ref, error, outputs);
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, ref, error, outputs, workspace);
     }
 
     /** The session a cell ran in, its state after it, and why it ended if it did. */

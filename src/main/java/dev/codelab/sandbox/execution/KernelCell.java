@@ -79,7 +79,7 @@ final class KernelCell {
     private long figureBytes;
     private Map<String, Object> result;
     private ExecutionResult.Error error;
-    private SandboxOutput.FilesFrame files = new SandboxOutput.FilesFrame(List.of(), List.of());
+    private SandboxOutput.FilesFrame files = new SandboxOutput.FilesFrame(List.of(), List.of(), null);
     private long codeStartNanos;
     private long codeOverNanos;
     private volatile ExitReport report;
@@ -257,7 +257,7 @@ final class KernelCell {
                 codeOverNanos = System.nanoTime();
                 life.codeOver(REPORT_MS);
             }
-            case FILES -> files = checks.files(payload);
+            case FILES -> files = checks.files(payload, plan);
             case EXIT -> report = checks.exit(payload);
             case REFUSED -> LOG.warnf("run %s: the supervisor refused a message: %s", id,
                     WorkspacePath.shown(new String(payload, StandardCharsets.UTF_8)));
@@ -407,7 +407,7 @@ final class KernelCell {
                 verdict.signal(), null, null, life.ending() == RunEnding.OUTPUT_LIMITED, result, List.copyOf(displays),
                 List.copyOf(figures), files.files(), files.omitted(),
                 new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes(), outputBytes, startMode),
-                startedAt, Instant.now(), null, error, null);
+                startedAt, Instant.now(), null, error, null, files.workspace());
     }
 
     private void finishOutput() {

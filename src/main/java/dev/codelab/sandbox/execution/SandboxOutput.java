@@ -30,7 +30,7 @@ final class SandboxOutput {
     }
 
     @RegisterForReflection
-    record FilesFrame(List<OutputFile> files, List<OmittedFile> omitted) {
+    record FilesFrame(List<OutputFile> files, List<OmittedFile> omitted, WorkspaceAnswer workspace) {
     }
 
     private static final int MIME_TYPE_CHARS = 100;
@@ -141,27 +141,49 @@ final class SandboxOutput {
         return subtype.equals("json") || subtype.endsWith("+json");
     }
 
-    /** The files report: every path by the input rules, sizes as decoded, within the caps. */
-    FilesFrame files(byte[] payload) throws Invalid {
+    /**
+     * The files report: every path by the input rules, sizes as decoded, within the caps; and, for a
+     * cell with file operations, exactly their answer.
+     */
+    FilesFrame files(byte[] payload, ExecutionPlan plan) throws Invalid {
         FilesFrame frame = parse(payload, new TypeReference<FilesFrame>() { }, "files");
         List<OutputFile> files = frame.files() == null ? List.of() : frame.files();
         List<OmittedFile> omitted = frame.omitted() == null ? List.of() : frame.omitted();
-        if (files.size() > caps.files() || omitted.size() > caps.files()) {
+        if (files.size() > caps.files()) {
             throw new Invalid("a files report over its count");
         }
-        List<OutputFile> checked = new ArrayList<>(files.size());
         Set<String> paths = new HashSet<>();
-        long total = 0;
         for (OutputFile file : files) {
             if (file == null || WorkspacePath.problem(file.path(), caps.fileDepth()) != null || !paths.add(file.path())) {
                 throw new Invalid("a returned file whose path breaks the rules");
             }
+        }
+        if ((frame.workspace() == null) != (plan.workspace() == null)) {
+            throw new Invalid("a files report " + (plan.workspace() == null ? "with" : "without") + " file operations");
+        }
+        return new FilesFrame(returned(files), shown(omitted),
+                plan.workspace() == null ? null : workspace(frame.workspace(), plan));
+    }
+
+    /** Returned files (paths checked by the caller): sizes as decoded, each and all within the caps. */
+    private List<OutputFile> returned(List<OutputFile> files) throws Invalid {
+        List<OutputFile> checked = new ArrayList<>(files.size());
+        long total = 0;
+        for (OutputFile file : files) {
             byte[] content = decode(file);
             total += content.length;
             if (content.length != file.size() || content.length > caps.fileBytes() || total > caps.filesBytes()) {
                 throw new Invalid("a returned file whose size is wrong or over the caps");
             }
             checked.add(new OutputFile(file.path(), content.length, file.content(), "base64"));
+        }
+        return List.copyOf(checked);
+    }
+
+    /** Omitted files, at most the count, each with a path and a short reason; shown by the rule's list. */
+    private List<OmittedFile> shown(List<OmittedFile> omitted) throws Invalid {
+        if (omitted == null || omitted.size() > caps.files()) {
+            throw new Invalid("omitted files over their count");
         }
         List<OmittedFile> shown = new ArrayList<>(omitted.size());
         for (OmittedFile file : omitted) {
@@ -170,7 +192,58 @@ final class SandboxOutput {
             }
             shown.add(new OmittedFile(WorkspacePath.shown(file.path()), WorkspacePath.shown(file.reason())));
         }
-        return new FilesFrame(List.copyOf(checked), List.copyOf(shown));
+        return List.copyOf(shown);
+    }
+
+    /**
+     * The answer to the cell's file operations: each list present, no path twice; replaced among the
+     * cell's files, deleted among the deletes asked; read and unread exactly the reads asked, unread
+     * with one of the supervisor's words; the listing present exactly when asked, within the caps.
+     */
+    private WorkspaceAnswer workspace(WorkspaceAnswer answer, ExecutionPlan plan) throws Invalid {
+        WorkspaceOps asked = plan.workspace();
+        if (answer.replaced() == null || answer.deleted() == null || answer.read() == null || answer.unread() == null
+                || (answer.listing() == null) == asked.list()) {
+            throw new Invalid("a file operations answer without its parts");
+        }
+        within(answer.replaced(), plan.files().stream().map(ExecutionPlan.InputFile::path).toList(), "replaced");
+        within(answer.deleted(), asked.delete(), "deleted");
+        List<String> reads = new ArrayList<>();
+        answer.read().forEach(file -> reads.add(file == null ? null : file.path()));
+        for (WorkspaceAnswer.Unread unread : answer.unread()) {
+            if (unread == null || !(WorkspaceAnswer.NO_SUCH_FILE.equals(unread.reason())
+                    || WorkspaceAnswer.TOO_LARGE.equals(unread.reason()))) {
+                throw new Invalid("an unread file without the supervisor's reason");
+            }
+            reads.add(unread.path());
+        }
+        within(reads, asked.read(), "read");
+        if (reads.size() != asked.read().size()) {
+            throw new Invalid("a file operations answer that does not answer every read");
+        }
+        return new WorkspaceAnswer(List.copyOf(answer.replaced()), List.copyOf(answer.deleted()), returned(answer.read()),
+                List.copyOf(answer.unread()), answer.listing() == null ? null : listing(answer.listing()));
+    }
+
+    /** Distinct paths, each among those allowed. */
+    private static void within(List<String> paths, List<String> allowed, String what) throws Invalid {
+        if (paths.stream().anyMatch(path -> path == null || !allowed.contains(path)) || new HashSet<>(paths).size() != paths.size()) {
+            throw new Invalid("a file operations answer whose " + what + " paths were not asked for or come twice");
+        }
+    }
+
+    private WorkspaceAnswer.Listing listing(WorkspaceAnswer.Listing listing) throws Invalid {
+        if (listing.files() == null || listing.files().size() > caps.files()) {
+            throw new Invalid("a listing over its count");
+        }
+        Set<String> paths = new HashSet<>();
+        for (WorkspaceAnswer.ListedFile file : listing.files()) {
+            if (file == null || WorkspacePath.problem(file.path(), caps.fileDepth()) != null || !paths.add(file.path())
+                    || file.size() < 0) {
+                throw new Invalid("a listed file whose path or size breaks the rules");
+            }
+        }
+        return new WorkspaceAnswer.Listing(List.copyOf(listing.files()), shown(listing.omitted()));
     }
 
     ExitReport exit(byte[] payload) throws Invalid {

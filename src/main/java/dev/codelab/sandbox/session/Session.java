@@ -198,11 +198,13 @@ final class Session {
     /** The plan of a cell: the session's limits with the cell's time and output; the session's files go with the first. */
     synchronized ExecutionPlan cellPlan(ExecutionPlan cell) {
         List<ExecutionPlan.InputFile> files = new ArrayList<>(cells == 0 ? spec.files() : List.of());
+        // a cell's own file replaces an opening file of the same path: each path once in the message
+        files.removeIf(opening -> cell.files().stream().anyMatch(given -> given.path().equals(opening.path())));
         files.addAll(cell.files());
         SandboxLimits limits = spec.limits();
         return new ExecutionPlan(spec.tenant(), spec.runtime(), cell.code(), cell.stdin(), List.copyOf(files), spec.env(),
                 new SandboxLimits(cell.limits().timeoutMs(), limits.cpus(), limits.memoryMb(), limits.pids(),
-                        cell.limits().outputBytes(), limits.diskMb()));
+                        cell.limits().outputBytes(), limits.diskMb()), cell.workspace());
     }
 
     synchronized Kernel kernel() {

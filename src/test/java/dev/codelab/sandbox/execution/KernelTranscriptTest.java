@@ -97,6 +97,9 @@ class KernelTranscriptTest {
         if (outcome.has("error")) {
             assertEquals(outcome.get("error"), JSON.valueToTree(last.error()));
         }
+        if (outcome.has("workspace")) {
+            assertEquals(outcome.get("workspace"), JSON.readTree(JSON.writeValueAsString(last.workspace())));
+        }
         if (outcome.has("outputs")) {
             assertEquals(outcome.get("outputs"), JSON.valueToTree(last.outputs()));
         }
@@ -130,9 +133,13 @@ class KernelTranscriptTest {
     private static ExecutionResult run(ScriptedKernel kernel, JsonNode cell) {
         long id = cell.get("id").asLong();
         boolean keep = cell.path("keep").asBoolean();
+        List<ExecutionPlan.InputFile> files = new ArrayList<>();
+        cell.path("files").forEach(file -> files.add(new ExecutionPlan.InputFile(file.get("path").asText(),
+                Base64.getDecoder().decode(file.get("content").asText()))));
         ExecutionPlan plan = new ExecutionPlan(new Tenant("t", KeyPolicy.UNRESTRICTED),
-                new LanguageRuntime("python", null, null, List.of()), cell.get("code").asText(), "", List.of(), Map.of(),
-                new SandboxLimits(30_000, 1, 256, 64, cell.path("limits").path("outputBytes").asLong(1 << 20), 64));
+                new LanguageRuntime("python", null, null, List.of()), cell.get("code").asText(), "", files, Map.of(),
+                new SandboxLimits(30_000, 1, 256, 64, cell.path("limits").path("outputBytes").asLong(1 << 20), 64),
+                cell.has("workspace") ? JSON.convertValue(cell.get("workspace"), WorkspaceOps.class) : null);
         Multi<ExecutionEvent> events = Multi.createFrom().emitter(emitter -> {
             KernelCell kernelCell = new KernelCell("replay", id, plan, kernel, StartMode.WARM, keep, Cells.CAPS,
                     new SandboxOutput(JSON, Cells.CAPS), emitter, finished -> { }, (result, end) -> null, new RunTimeline());

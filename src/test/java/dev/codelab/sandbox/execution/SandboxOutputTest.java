@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -76,6 +78,54 @@ class SandboxOutputTest {
                 "{\"ename\": \"E\", \"evalue\": \"\"}"}) {
             assertThrows(SandboxOutput.Invalid.class, () -> checks.error(bytes(invalid)), invalid);
         }
+    }
+
+    private static final ExecutionPlan FILE_OPS = new ExecutionPlan(null, null, "", "",
+            List.of(new ExecutionPlan.InputFile("up.bin", new byte[1])), Map.of(), null,
+            new WorkspaceOps(true, List.of("a.txt", "b.txt"), List.of("c.txt")));
+
+    private static String report(String workspace) {
+        return "{\"files\": [], \"omitted\": [], \"workspace\": " + workspace + "}";
+    }
+
+    @Test
+    void theAnswerToFileOperationsIsExactlyWhatWasAsked() throws SandboxOutput.Invalid {
+        String listing = "{\"files\": [{\"path\": \"a.txt\", \"size\": 1}, {\"path\": \"d/\u00e9 \ud83e\udee0\", \"size\": 0}],"
+                + " \"omitted\": [{\"path\": \"link\", \"reason\": \"symlink\"}]}";
+        String valid = "{\"replaced\": [\"up.bin\"], \"deleted\": [\"c.txt\"], \"read\": [{\"path\": \"a.txt\","
+                + " \"size\": 1, \"content\": \"eA==\", \"encoding\": \"base64\"}], \"unread\": [{\"path\": \"b.txt\","
+                + " \"reason\": \"too large\"}], \"listing\": " + listing + "}";
+        WorkspaceAnswer answer = checks.files(bytes(report(valid)), FILE_OPS).workspace();
+        assertEquals(List.of("up.bin"), answer.replaced());
+        assertEquals("a.txt", answer.read().get(0).path());
+        assertEquals(2, answer.listing().files().size());
+        assertEquals(null, checks.files(bytes("{\"files\": [], \"omitted\": []}"), FILE_OPS.withWorkspace(null)).workspace());
+        for (String invalid : List.of(
+                valid.replace("\"replaced\": [\"up.bin\"]", "\"replaced\": [\"other\"]"),
+                valid.replace("\"deleted\": [\"c.txt\"]", "\"deleted\": [\"c.txt\", \"c.txt\"]"),
+                valid.replace("\"deleted\": [\"c.txt\"]", "\"deleted\": [\"../etc/passwd\"]"),
+                valid.replace("\"size\": 1, \"content\"", "\"size\": 2, \"content\""),
+                valid.replace("\"reason\": \"too large\"", "\"reason\": \"gone\""),
+                valid.replace("\"path\": \"b.txt\",", "\"path\": \"a.txt\","),
+                valid.replace(", \"unread\": [{\"path\": \"b.txt\", \"reason\": \"too large\"}]", ", \"unread\": []"),
+                valid.replace("\"size\": 0}", "\"size\": -1}"),
+                valid.replace("\"path\": \"d/\u00e9 \ud83e\udee0\"", "\"path\": \"/etc/passwd\""),
+                valid.replace("\"path\": \"d/\u00e9 \ud83e\udee0\"", "\"path\": \"a.txt\""),
+                valid.replace(", \"listing\": " + listing, ""),
+                valid.replace("\"deleted\": [\"c.txt\"]", "\"deleted\": null"),
+                valid.replace("\"replaced\"", "\"more\": 1, \"replaced\""),
+                "[]")) {
+            assertThrows(SandboxOutput.Invalid.class, () -> checks.files(bytes(report(invalid)), FILE_OPS), invalid);
+        }
+        String many = "{\"replaced\": [], \"deleted\": [], \"read\": [], \"unread\": [], \"listing\": {\"files\": ["
+                + String.join(", ", java.util.stream.IntStream.rangeClosed(0, Cells.CAPS.files())
+                .mapToObj(i -> "{\"path\": \"f" + i + "\", \"size\": 1}").toList()) + "], \"omitted\": []}}";
+        assertThrows(SandboxOutput.Invalid.class, () -> checks.files(bytes(report(many)),
+                FILE_OPS.withWorkspace(WorkspaceOps.listing())), "over the count");
+        assertThrows(SandboxOutput.Invalid.class, () -> checks.files(bytes("{\"files\": [], \"omitted\": []}"), FILE_OPS),
+                "asked, not answered");
+        assertThrows(SandboxOutput.Invalid.class, () -> checks.files(bytes(report(valid)), FILE_OPS.withWorkspace(null)),
+                "answered, not asked");
     }
 
     private static byte[] bytes(String text) {

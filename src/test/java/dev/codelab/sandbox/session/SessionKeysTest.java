@@ -10,6 +10,7 @@ import io.restassured.response.Response;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
@@ -36,6 +37,11 @@ class SessionKeysTest extends RealSandboxTest {
         assertEquals(404, as(Multitenant.ABUSER_KEY, "GET", path, null).statusCode());
         assertEquals(404, as(Multitenant.ABUSER_KEY, "POST", path + "/executions", Api.request("print(x)")).statusCode());
         assertEquals(404, as(Multitenant.ABUSER_KEY, "DELETE", path, null).statusCode());
+        for (String method : List.of("GET", "PUT", "DELETE")) {
+            assertEquals(404, as(Multitenant.ABUSER_KEY, method, path + "/files/a.txt", method.equals("PUT") ? "x" : null)
+                    .statusCode(), "files: " + method);
+        }
+        assertEquals(404, as(Multitenant.ABUSER_KEY, "GET", path + "/files", null).statusCode());
         assertEquals(401, given().get(path).statusCode(), "no key, no session");
         assertEquals(204, as(Multitenant.OPEN_KEY, "DELETE", path, null).statusCode());
     }
