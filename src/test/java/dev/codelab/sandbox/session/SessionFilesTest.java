@@ -101,6 +101,10 @@ class SessionFilesTest extends SessionsUnderTest {
         assertEquals("path", gone.jsonPath().getString("field"));
         assertEquals(404, raw().delete(url(id, "old.txt")).statusCode(), "nothing left to delete");
         assertEquals(404, raw().delete(url(id, "dir")).statusCode(), "a directory is no file");
+        cell(id, "open('dir/inner.txt', 'w').write('y')");
+        assertEquals(204, raw().delete(url(id, "dir/inner.txt")).statusCode(),
+                "in a directory the program made (its own, mode 755): deleted with the program's rights");
+        assertEquals("False\n", cell(id, "print(os.path.exists('dir/inner.txt'))").getString("stdout"));
         Response unwritable = put(id, "dir", new byte[1]);
         assertEquals(409, unwritable.statusCode(), unwritable.asString());
         assertTrue(unwritable.jsonPath().getString("detail").contains("Is a directory"), unwritable.asString());
