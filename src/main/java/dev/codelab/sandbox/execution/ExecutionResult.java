@@ -40,16 +40,18 @@ public record ExecutionResult(
         Instant startedAt,
         Instant finishedAt,
         @Schema(description = "for a session's cell: the session and its state after the cell (active, ended)")
-        @JsonInclude(JsonInclude.Include.NON_NULL) SessionRef session) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) SessionRef session,
+        @Schema(description = "the warm profile its sandbox came from (GET /v1/runtimes): base, ml")
+        @JsonInclude(JsonInclude.Include.NON_NULL) String profile) {
 
     public ExecutionResult withOutput(String stdout, String stderr) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
-                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, session);
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, session, profile);
     }
 
     ExecutionResult inSession(SessionRef ref) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
-                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, ref);
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, ref, profile);
     }
 
     /** The session a cell ran in, its state after it, and why it ended if it did. */

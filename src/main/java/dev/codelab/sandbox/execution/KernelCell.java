@@ -354,7 +354,7 @@ final class KernelCell {
                 verdict.signal(), null, null, life.ending() == RunEnding.OUTPUT_LIMITED, result, List.copyOf(displays),
                 List.copyOf(figures), files.files(), files.omitted(),
                 new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes(), outputBytes, startMode),
-                startedAt, Instant.now(), null);
+                startedAt, Instant.now(), null, plan.profileName());
     }
 
     private void finishOutput() {

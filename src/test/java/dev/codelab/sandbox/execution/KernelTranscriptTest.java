@@ -126,7 +126,7 @@ class KernelTranscriptTest {
         long id = cell.get("id").asLong();
         boolean keep = cell.path("keep").asBoolean();
         ExecutionPlan plan = new ExecutionPlan(new Tenant("t", KeyPolicy.UNRESTRICTED),
-                new LanguageRuntime("python", null, null, List.of()), cell.get("code").asText(), "", List.of(), Map.of(),
+                new LanguageRuntime("python", null, List.of(), List.of()), null, cell.get("code").asText(), "", List.of(), Map.of(),
                 new SandboxLimits(30_000, 1, 256, 64, cell.path("limits").path("outputBytes").asLong(1 << 20), 64));
         StringBuilder stdout = new StringBuilder();
         StringBuilder stderr = new StringBuilder();
