@@ -11,7 +11,7 @@
 
 const SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600 };
 // Host memory of one pooled sandbox per warm profile, MiB, rounded up from docs/bench.md ("Warm profiles").
-const POOLED_MIB = { base: 90, ml: 200 };
+const POOLED_MIB = { base: 90, ml: 160 };
 
 function seconds(duration) {
   const match = /^(\d+)(ms|s|m|h)$/.exec(String(duration ?? ""));
