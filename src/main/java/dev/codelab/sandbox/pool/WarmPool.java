@@ -45,7 +45,7 @@ public class WarmPool {
         for (LanguageRuntime runtime : catalog.all()) {
             for (WarmProfile profile : runtime.profiles()) {
                 // Under the images directory, which the start-up sweep and the shutdown empty whole.
-                RuntimePool pool = new RuntimePool(runtime.language() + "/" + profile.name(), profile,
+                RuntimePool pool = new RuntimePool(key(runtime.language(), profile.name()), profile,
                         sandboxes.imagesDir().resolve(runtime.language()).resolve(profile.name()),
                         config.size(profile.name()));
                 pools.put(pool.name(), pool);
@@ -76,7 +76,7 @@ public class WarmPool {
      * checkpoints are off or broken, or the limits need a sandbox shaped otherwise (diskMb).
      */
     Optional<AcquiredSandbox> claim(LanguageRuntime runtime, WarmProfile profile, SandboxLimits limits) {
-        RuntimePool pool = pools.get(runtime.language() + "/" + profile.name());
+        RuntimePool pool = pools.get(key(runtime.language(), profile.name()));
         if (!running || pool == null || !pool.imageReady() || limits.diskMb() != shape.diskMb()) {
             return Optional.empty();
         }
@@ -99,7 +99,7 @@ public class WarmPool {
 
     /** For GET /v1/runtimes: how sandboxes of this language and profile start. */
     public String startMode(String language, String profile) {
-        RuntimePool pool = pools.get(language + "/" + profile);
+        RuntimePool pool = pools.get(key(language, profile));
         if (!config.enabled()) {
             return "cold (checkpoint/restore is turned off)";
         }
@@ -112,7 +112,7 @@ public class WarmPool {
 
     /** For GET /v1/runtimes: the mean host memory of this profile's waiting sandboxes; null when none waits. */
     public Long pooledSandboxBytes(String language, String profile) {
-        RuntimePool pool = pools.get(language + "/" + profile);
+        RuntimePool pool = pools.get(key(language, profile));
         return pool == null ? null : pool.meanMemory();
     }
 
@@ -183,6 +183,11 @@ public class WarmPool {
                 }
             }
         }
+    }
+
+    /** "python/ml": a pool's key, and its name in the log. */
+    private static String key(String language, String profile) {
+        return language + "/" + profile;
     }
 
     private long heldMemory() {
