@@ -152,18 +152,27 @@ def burst(url, code, clients):
     return results
 
 
+def warm_profile(sandbox):
+    """The warm profile a restored sandbox came from, by its runner's command line in its bundle:
+    `--preload` is base's, `--preload=modules` ml's (bench/run.sh: the state dir is /run/<cgroup parent>)."""
+    args = json.load(open(f"/run/{CGROUP_PARENT}/bundles/{sandbox}/config.json"))["process"]["args"]
+    return "ml" if any(arg.startswith("--preload=") for arg in args) else "base"
+
+
 def sandbox_cgroups(limited, profile=None):
     """Host memory and CPU seconds so far of each sandbox whose cgroup has run limits (limited: a
     session's or a run's) or has none (a restored sandbox waiting in the pool: no CPU quota until
     claimed; its CPU so far is its restore and warm-up), of one warm profile's pool if named."""
     sandboxes = []
-    for cpu in glob.glob(f"{CGROUPS}/cpu/{CGROUP_PARENT}/codelab-" + (f"warm-{profile}-*" if profile else "*")):
+    for cpu in glob.glob(f"{CGROUPS}/cpu/{CGROUP_PARENT}/codelab-*"):
         try:
+            if profile and warm_profile(os.path.basename(cpu)) != profile:
+                continue
             if (open(cpu + "/cpu.cfs_quota_us").read().strip() != "-1") == limited:
                 memory = int(open(cpu.replace("/cpu/", "/memory/") + "/memory.usage_in_bytes").read())
                 used = int(open(cpu.replace("/cpu/", "/cpuacct/") + "/cpuacct.usage").read())
                 sandboxes.append((memory, used / 1e9))
-        except OSError:
+        except (OSError, ValueError, KeyError):
             pass  # claimed or gone meanwhile
     return sandboxes
 

@@ -135,8 +135,7 @@ public class WarmPool {
     private Sandbox restore(RuntimePool pool) {
         long start = System.nanoTime();
         try {
-            Sandbox sandbox = sandboxes.restore(pool.profile().name(), pool.profile().warmImage(), shape,
-                    pool.imageDir());
+            Sandbox sandbox = sandboxes.restore(pool.profile().warmImage(), shape, pool.imageDir());
             metrics.restored(Duration.ofNanos(System.nanoTime() - start));
             pool.restoreSucceeded();
             return sandbox;

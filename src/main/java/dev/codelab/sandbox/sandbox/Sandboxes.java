@@ -98,21 +98,17 @@ public class Sandboxes {
 
     /**
      * A sandbox restored from a checkpoint image, warmed up and waiting for its request, with no
-     * run limits yet (see {@link Sandbox#applyLimits}). Throws when the restore fails. Its id (and
-     * cgroup) name {@code kind}, so that what each warm profile's sandboxes cost can be told apart.
+     * run limits yet (see {@link Sandbox#applyLimits}). Throws when the restore fails.
      */
-    public Sandbox restore(String kind, SandboxImage warmImage, SandboxLimits shape, Path imageDir)
+    public Sandbox restore(SandboxImage warmImage, SandboxLimits shape, Path imageDir)
             throws IOException, InterruptedException {
-        return restore("codelab-warm-" + kind + "-", warmImage, shape, imageDir, PREPARING_MEMORY_BYTES);
+        return restore(warmImage, shape, imageDir, PREPARING_MEMORY_BYTES);
     }
 
-    /**
-     * As above, named {@code prefix} and a UUID (short: the trace socket's path under the bundle must
-     * fit a Unix socket's), in a cgroup that holds at most {@code memoryBytes} while restoring and warming up.
-     */
-    private Sandbox restore(String prefix, SandboxImage warmImage, SandboxLimits shape, Path imageDir, long memoryBytes)
+    /** As above, in a cgroup that holds at most {@code memoryBytes} while restoring and warming up. */
+    private Sandbox restore(SandboxImage warmImage, SandboxLimits shape, Path imageDir, long memoryBytes)
             throws IOException, InterruptedException {
-        Sandbox sandbox = create(prefix + UUID.randomUUID(), null, memoryBytes);
+        Sandbox sandbox = create("codelab-warm-" + UUID.randomUUID(), null, memoryBytes);
         launch(sandbox, warmImage, shape, runsc.restore(sandbox.id(), sandbox.bundle(), imageDir, watch(sandbox)),
                 true, false);
         boolean warmed;
@@ -158,7 +154,7 @@ public class Sandboxes {
      * afresh, like every restored sandbox: no trace session survives a checkpoint.
      */
     public Sandbox resume(Hibernated hibernated, SandboxLimits limits) throws IOException, InterruptedException {
-        Sandbox restored = restore("codelab-resume-", hibernated.shape().image(), hibernated.shape().limits(), hibernated.imageDir(),
+        Sandbox restored = restore(hibernated.shape().image(), hibernated.shape().limits(), hibernated.imageDir(),
                 Cgroup.limitBytes(limits, config.sentryOverheadMb()));
         if (!restored.applyLimits(limits, config.sentryOverheadMb())) {
             release(restored);
