@@ -181,7 +181,7 @@ class Live:
         settings = {"quarkus.http.port": self.api_port, "quarkus.management.port": self.mgmt_port,
                     "codelab.admission.open": "true", "codelab.sandbox.state-dir": self.state_dir,
                     "codelab.sandbox.cgroup-parent": self.cgroup_parent, "codelab.pool.size": 2,
-                    "codelab.admission.memory.budget-mb": 2432,  # the base manifest's pod (README "Sizing a pod")
+                    "codelab.admission.memory.budget-mb": 2304,  # the base manifest's pod (README "Sizing a pod")
                     # a session hibernates at once; a second one is a 429; four limit hits throttle the tenant
                     "codelab.session.hibernate-after": "2s", "codelab.session.tend-every": "1s",
                     "codelab.session.max-open": 1, "codelab.admission.abuse.max-limit-hits": 4}

@@ -6,9 +6,12 @@
 // - the Deployment mounts a ReadWriteMany claim at CODELAB_SESSION_SHARED_DIR;
 // - CODELAB_SESSION_POD is the pod's own name (the downward API), so replicas never share a name;
 // - terminationGracePeriodSeconds covers the preStop pause, the longest cell and the drain;
-// - the hibernation budget fits in the claim.
+// - the hibernation budget fits in the claim;
+// - the warm pool's memory budget holds both profiles' pools (measured per pooled sandbox, docs/bench.md).
 
 const SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600 };
+// Host memory of one pooled sandbox per warm profile, MiB, rounded up from docs/bench.md ("Warm profiles").
+const POOLED_MIB = { base: 90, ml: 160 };
 
 function seconds(duration) {
   const match = /^(\d+)(ms|s|m|h)$/.exec(String(duration ?? ""));
@@ -64,6 +67,13 @@ export function codelabRules(objects) {
   const size = mebibytes(claim?.spec.resources?.requests?.storage);
   if (claim && !(budget < size)) {
     problems.push(`CODELAB_SESSION_HIBERNATION_DISK_MB ${budget} does not fit in the claim's ${claim.spec.resources?.requests?.storage}`);
+  }
+  const pools = Number(setting("CODELAB_POOL_SIZE") ?? 4) * POOLED_MIB.base
+    + Number(setting("CODELAB_POOL_ML_SIZE") ?? 1) * POOLED_MIB.ml;
+  const poolBudget = Number(setting("CODELAB_POOL_MEMORY_BUDGET_MB") ?? 1024);
+  if (!(pools <= poolBudget)) {
+    problems.push(`CODELAB_POOL_MEMORY_BUDGET_MB ${poolBudget} does not hold the pools: CODELAB_POOL_SIZE x ${POOLED_MIB.base}`
+      + ` + CODELAB_POOL_ML_SIZE x ${POOLED_MIB.ml} = ${pools} MiB`);
   }
   return problems;
 }

@@ -1,6 +1,6 @@
 """In-sandbox supervisor (runsc/PROTOCOL.md): the only process that speaks for the kernel, and it
 never runs user code. PID 1 of the sandbox, root with five capabilities, not dumpable. The service
-runs it as `python3 -B /opt/codelab/codelab_supervisor.py [--preload]`.
+runs it as `python3 -B /opt/codelab/codelab_supervisor.py [--preload[=module,...]]`.
 
 At start it forks the program (codelab_process; jailed by codelab_jail before it imports anything
 of its own); a checkpoint takes both. It then serves the service's messages (codelab_host: warmup,
@@ -182,7 +182,7 @@ def main():
     sys.stdout = sys.stderr  # fd 1 is the frame channel: nothing else may write there
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     codelab_jail.not_dumpable()
-    preload = "--preload" in sys.argv
+    preload = any(arg == "--preload" or arg.startswith("--preload=") for arg in sys.argv[1:])
     program = Program(preload, codelab_jail.Processes())
     if not program.await_ready():
         sys.exit("codelab-supervisor: the program did not start")

@@ -57,6 +57,12 @@ final class ApiDocs {
               "packages": {"numpy": "1.24.2", "pandas": "1.5.3", "matplotlib": "3.6.3"},
               "limits": {"default": {"timeoutMs": 30000, "cpus": 1.0, "memoryMb": 256, "pids": 64, "outputBytes": 1048576, "diskMb": 64},
                          "max": {"timeoutMs": 300000, "cpus": 2.0, "memoryMb": 2048, "pids": 512, "outputBytes": 16777216, "diskMb": 1024}},
-              "sandboxStart": "restored from a checkpoint image; 4 waiting"}]
+              "sandboxStart": "restored from a checkpoint image; 4 waiting",
+              "profiles": [{"name": "base", "preloads": ["numpy", "pandas", "matplotlib.pyplot", "pandas.plotting._matplotlib"],
+                            "pickedBy": [], "sandboxStart": "restored from a checkpoint image; 4 waiting"},
+                           {"name": "ml", "preloads": ["numpy", "pandas", "matplotlib.pyplot", "pandas.plotting._matplotlib",
+                                                       "scipy.stats", "sklearn.linear_model", "seaborn", "statsmodels.api"],
+                            "pickedBy": ["scipy", "seaborn", "sklearn", "statsmodels"],
+                            "sandboxStart": "restored from a checkpoint image; 1 waiting"}]}]
             """;
 }

@@ -17,7 +17,9 @@ public record ExecutionRequest(
         @Schema(description = "extra environment variables; names match [A-Za-z_][A-Za-z0-9_]*")
         Map<String, String> env,
         @Schema(description = "per-request limits, each optional, each in [1, max] (see GET /v1/runtimes)")
-        LimitsInput limits) {
+        LimitsInput limits,
+        @Schema(description = "the warm profile to run on (GET /v1/runtimes lists them); by default picked from the"
+                + " code's imports") String profile) {
 
     /** A file written under /workspace before the run. */
     @RegisterForReflection

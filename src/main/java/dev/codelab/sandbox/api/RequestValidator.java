@@ -9,6 +9,7 @@ import dev.codelab.sandbox.execution.WorkspaceOps;
 import dev.codelab.sandbox.execution.WorkspacePath;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
+import dev.codelab.sandbox.runtime.WarmProfile;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.tenant.KeyPolicy;
 import dev.codelab.sandbox.tenant.Tenant;
@@ -58,14 +59,24 @@ public class RequestValidator {
         requireAtMost("code", utf8Length(request.code()), caps.codeBytes());
         String stdin = request.stdin() == null ? "" : request.stdin();
         requireAtMost("stdin", utf8Length(stdin), caps.stdinBytes());
-        ExecutionPlan plan = new ExecutionPlan(tenant, runtime, request.code(), stdin, files(request.files()),
-                env(request.env()), limits(request.limits(), tenant.policy().maxLimits()));
+        ExecutionPlan plan = new ExecutionPlan(tenant, runtime, profile(runtime, request.profile(), request.code()),
+                request.code(), stdin, files(request.files()), env(request.env()),
+                limits(request.limits(), tenant.policy().maxLimits()));
         if (answerBytes(plan) > admission.answerBudgetBytes()) {
             throw new InvalidRequestException("limits.outputBytes", "with these limits and files an answer could hold "
                     + answerBytes(plan) + " bytes, more than this service's " + admission.answerBudgetBytes()
                     + " bytes for answers (codelab.admission.answers.budget-mb); ask for less output");
         }
         return plan;
+    }
+
+    /** The profile the request names, else the one its code's imports pick. */
+    private static WarmProfile profile(LanguageRuntime runtime, String name, String code) {
+        if (name == null) {
+            return runtime.pick(code);
+        }
+        return runtime.profile(name).orElseThrow(() -> new InvalidRequestException("profile", "unknown profile '"
+                + name + "' for " + runtime.language() + "; allowed: " + String.join(", ", runtime.profileNames())));
     }
 
     /** What the request may hold of the service's memory until its answer is written, by its limits. */
@@ -75,11 +86,12 @@ public class RequestValidator {
 
     /** A session request for this tenant; its idle timeout lies in [1, the configured maximum]. */
     public SessionSpec session(SessionRequest request, Tenant tenant, Duration maxIdle, Duration defaultIdle) {
-        SessionRequest given = request == null ? new SessionRequest(null, null, null, null, null) : request;
+        SessionRequest given = request == null ? new SessionRequest(null, null, null, null, null, null) : request;
         ExecutionPlan plan = validate(new ExecutionRequest(given.language(), "", "", given.files(), given.env(),
-                given.limits()), tenant);
+                given.limits(), given.profile()), tenant);
         long idleMs = within("idleTimeoutMs", given.idleTimeoutMs(), defaultIdle.toMillis(), maxIdle.toMillis(), null);
-        return new SessionSpec(tenant, plan.runtime(), plan.limits(), plan.env(), plan.files(), Duration.ofMillis(idleMs));
+        return new SessionSpec(tenant, plan.runtime(), plan.profile(), plan.limits(), plan.env(), plan.files(),
+                Duration.ofMillis(idleMs));
     }
 
     /** A cell: code, stdin, files, and its own time and output limits (by default the session's). */
@@ -91,7 +103,7 @@ public class RequestValidator {
         return validate(new ExecutionRequest(language, request.code(), request.stdin(), request.files(), null,
                 new ExecutionRequest.LimitsInput(limits.timeoutMs() == null ? session.timeoutMs() : limits.timeoutMs(),
                         null, null, null, limits.outputBytes() == null ? session.outputBytes() : limits.outputBytes(),
-                        null)), tenant);
+                        null), null), tenant);
     }
 
     /**
@@ -101,8 +113,8 @@ public class RequestValidator {
     public ExecutionPlan fileOperation(Tenant tenant, String language, SandboxLimits session, WorkspaceOps ops,
                                        ExecutionPlan.InputFile upload) {
         ExecutionPlan cell = cell(new CellRequest("", null, null, null), tenant, language, session);
-        return new ExecutionPlan(cell.tenant(), cell.runtime(), "", "", upload == null ? List.of() : List.of(upload),
-                cell.env(), cell.limits(), ops);
+        return new ExecutionPlan(cell.tenant(), cell.runtime(), cell.profile(), "", "",
+                upload == null ? List.of() : List.of(upload), cell.env(), cell.limits(), ops);
     }
 
     /** A path to read or delete, by the rule of returned files. */

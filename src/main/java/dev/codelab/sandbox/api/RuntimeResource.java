@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.codelab.sandbox.admission.Admission;
 import dev.codelab.sandbox.execution.ExecutionConfig;
@@ -33,7 +34,15 @@ public class RuntimeResource {
 
     @RegisterForReflection
     public record RuntimeInfo(String language, String version, Map<String, String> packages, LimitsInfo limits,
-                              String sandboxStart) {
+                              @Schema(description = "how sandboxes of the default profile start") String sandboxStart,
+                              @Schema(description = "the warm profiles, the default first") List<ProfileInfo> profiles) {
+    }
+
+    /** A warm profile: what its checkpoint preloads, the imports that pick it, how its sandboxes start. */
+    @RegisterForReflection
+    public record ProfileInfo(String name, List<String> preloads, List<String> pickedBy, String sandboxStart,
+                              @Schema(description = "mean host memory of its restored sandboxes waiting now (none: absent)")
+                              @JsonInclude(JsonInclude.Include.NON_NULL) Long pooledSandboxBytes) {
     }
 
     @RegisterForReflection
@@ -65,7 +74,7 @@ public class RuntimeResource {
     }
 
     @GET
-    @Operation(summary = "What can run here: languages, versions, packages, default and maximum limits")
+    @Operation(summary = "What can run here: languages, versions, packages, warm profiles, default and maximum limits")
     @APIResponse(responseCode = "200", description = "The runtimes", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "python", value = ApiDocs.RUNTIMES),
             schema = @Schema(type = SchemaType.ARRAY, implementation = RuntimeInfo.class)))
@@ -78,7 +87,11 @@ public class RuntimeResource {
                 LimitValues.of(config.max(), largestMemoryMb));
         return catalog.all().stream()
                 .map(runtime -> new RuntimeInfo(runtime.language(), versions.version(), versions.packages(), limits,
-                        pool.startMode(runtime.language())))
+                        pool.startMode(runtime.language(), runtime.defaultProfile().name()),
+                        runtime.profiles().stream().map(profile -> new ProfileInfo(profile.name(), profile.preloads(),
+                                profile.picks().stream().sorted().toList(),
+                                pool.startMode(runtime.language(), profile.name()),
+                                pool.pooledSandboxBytes(runtime.language(), profile.name()))).toList()))
                 .toList();
     }
 }

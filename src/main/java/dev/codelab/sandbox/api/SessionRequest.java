@@ -15,5 +15,7 @@ public record SessionRequest(
         @Schema(description = "environment variables of the session's program") Map<String, String> env,
         @Schema(description = "written under /workspace before the first cell") List<ExecutionRequest.FileInput> files,
         @Schema(description = "the session ends after this long without a cell", defaultValue = "600000")
-        Long idleTimeoutMs) {
+        Long idleTimeoutMs,
+        @Schema(description = "the warm profile of the session's kernel (GET /v1/runtimes lists them), kept for its"
+                + " whole life", defaultValue = "base") String profile) {
 }

@@ -48,16 +48,20 @@ public record ExecutionResult(
         @Schema(description = "what the cell showed, in the order it showed it (the JSON answer only): stream text,"
                 + " display, figure, result and error entries, as a notebook front end renders them; display"
                 + " updates and clear_output applied") @JsonInclude(JsonInclude.Include.NON_NULL) List<CellOutput> outputs,
+        @Schema(description = "the warm profile its sandbox came from (GET /v1/runtimes): base, ml")
+        @JsonInclude(JsonInclude.Include.NON_NULL) String profile,
         @JsonIgnore @Schema(hidden = true) WorkspaceAnswer workspace) {
 
     public ExecutionResult withOutput(String stdout, String stderr, List<CellOutput> outputs) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
-                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, session, error, outputs, workspace);
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, session, error, outputs, profile,
+                workspace);
     }
 
     ExecutionResult inSession(SessionRef ref) {
         return new ExecutionResult(id, language, status, exitCode, signal, stdout, stderr, truncated, result,
-                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, ref, error, outputs, workspace);
+                displays, figures, files, filesOmitted, usage, startedAt, finishedAt, ref, error, outputs, profile,
+                workspace);
     }
 
     /** The session a cell ran in, its state after it, and why it ended if it did. */

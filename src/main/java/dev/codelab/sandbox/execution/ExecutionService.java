@@ -88,7 +88,7 @@ public class ExecutionService {
         RunTimeline timeline = new RunTimeline();
         AcquiredSandbox acquired;
         try {
-            acquired = supply.acquire(id, plan.runtime(), plan.limits());
+            acquired = supply.acquire(id, plan.runtime(), plan.profile(), plan.limits());
             timeline.mark("acquired");
         } catch (IOException e) {
             LOG.errorf("run %s: the sandbox did not start: %s", id, e.getMessage());

@@ -407,7 +407,7 @@ final class KernelCell {
                 verdict.signal(), null, null, life.ending() == RunEnding.OUTPUT_LIMITED, result, List.copyOf(displays),
                 List.copyOf(figures), files.files(), files.omitted(),
                 new ExecutionResult.Usage(wallMs, usage.cpuMs(), usage.memoryPeakBytes(), outputBytes, startMode),
-                startedAt, Instant.now(), null, error, null, files.workspace());
+                startedAt, Instant.now(), null, error, null, plan.profileName(), files.workspace());
     }
 
     private void finishOutput() {

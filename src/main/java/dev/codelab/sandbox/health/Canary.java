@@ -47,7 +47,7 @@ public class Canary {
     Optional<RuntimeVersions> run() {
         LanguageRuntime python = catalog.find(RuntimeCatalog.DEFAULT_LANGUAGE).orElseThrow();
         ExecutionResult canary = ResultAggregator.aggregate(executions.execute(
-                new ExecutionPlan(Tenant.PROBE, python, CODE.formatted(pythonList(python.packages())), "", List.of(), Map.of(), LIMITS)))
+                new ExecutionPlan(Tenant.PROBE, python, python.defaultProfile(), CODE.formatted(pythonList(python.packages())), "", List.of(), Map.of(), LIMITS)))
                 .await().atMost(Duration.ofSeconds(60));
         if (canary.status() != ExecutionStatus.OK) {
             LOG.warnf("canary sandbox ended %s (exit %s): %s", canary.status().value(), canary.exitCode(),

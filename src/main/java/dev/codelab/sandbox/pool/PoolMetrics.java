@@ -20,6 +20,6 @@ public interface PoolMetrics {
 
     void checkpointed(Duration took);
 
-    /** The number of this language's waiting sandboxes, read whenever it is asked for. */
-    void poolSize(String language, Supplier<Number> size);
+    /** The number of waiting sandboxes of this language and profile, read whenever it is asked for. */
+    void poolSize(String language, String profile, Supplier<Number> size);
 }

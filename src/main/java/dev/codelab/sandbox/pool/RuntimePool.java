@@ -1,6 +1,6 @@
 package dev.codelab.sandbox.pool;
 
-import dev.codelab.sandbox.runtime.LanguageRuntime;
+import dev.codelab.sandbox.runtime.WarmProfile;
 import dev.codelab.sandbox.sandbox.Sandbox;
 
 import java.nio.file.Path;
@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
-/** One language's checkpoint image and the sandboxes restored from it that wait for a run. */
+/** One warm profile's checkpoint image and the sandboxes restored from it that wait for a run. */
 final class RuntimePool {
 
     /** How long a language whose image could not be made waits before trying again. */
@@ -17,8 +17,10 @@ final class RuntimePool {
     private record Waiting(Sandbox sandbox, long memoryBytes) {
     }
 
-    private final LanguageRuntime runtime;
+    private final String name;
+    private final WarmProfile profile;
     private final Path imageDir;
+    private final int size;
     private final Deque<Waiting> waiting = new ArrayDeque<>();
     private volatile boolean imageReady;
     private volatile String problem;
@@ -26,13 +28,25 @@ final class RuntimePool {
     private long nextImageAttemptNanos;
     private long typicalMemory = 128L * 1024 * 1024;
 
-    RuntimePool(LanguageRuntime runtime, Path imageDir) {
-        this.runtime = runtime;
+    /** {@code name}: "python/ml", as the log shows it. */
+    RuntimePool(String name, WarmProfile profile, Path imageDir, int size) {
+        this.name = name;
+        this.profile = profile;
         this.imageDir = imageDir;
+        this.size = size;
     }
 
-    LanguageRuntime runtime() {
-        return runtime;
+    WarmProfile profile() {
+        return profile;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** How many of its sandboxes wait, when the memory budget allows. */
+    int targetSize() {
+        return size;
     }
 
     Path imageDir() {
@@ -99,6 +113,10 @@ final class RuntimePool {
 
     synchronized long heldMemory() {
         return waiting.stream().mapToLong(Waiting::memoryBytes).sum();
+    }
+
+    synchronized Long meanMemory() {
+        return waiting.isEmpty() ? null : heldMemory() / waiting.size();
     }
 
     synchronized long typicalMemory() {

@@ -1,6 +1,7 @@
 package dev.codelab.sandbox.pool;
 
 import dev.codelab.sandbox.runtime.LanguageRuntime;
+import dev.codelab.sandbox.runtime.WarmProfile;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
 import dev.codelab.sandbox.sandbox.StartMode;
@@ -9,7 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;
 
-/** Where a run's sandbox comes from: the warm pool, else a restore now, else a cold start. */
+/** Where a run's sandbox comes from: its profile's warm pool, else a restore now, else a cold start. */
 @ApplicationScoped
 public class SandboxSupply {
 
@@ -23,10 +24,10 @@ public class SandboxSupply {
         this.metrics = metrics;
     }
 
-    public AcquiredSandbox acquire(String executionId, LanguageRuntime runtime, SandboxLimits limits)
-            throws IOException {
+    public AcquiredSandbox acquire(String executionId, LanguageRuntime runtime, WarmProfile profile,
+                                   SandboxLimits limits) throws IOException {
         long start = System.nanoTime();
-        AcquiredSandbox acquired = pool.claim(runtime, limits).orElse(null);
+        AcquiredSandbox acquired = pool.claim(runtime, profile, limits).orElse(null);
         if (acquired == null) {
             acquired = new AcquiredSandbox(sandboxes.start(executionId, runtime.image(), limits), StartMode.COLD);
         }

@@ -2,6 +2,7 @@ package dev.codelab.sandbox.pool;
 
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
+import dev.codelab.sandbox.runtime.WarmProfile;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
@@ -19,8 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Restored sandboxes waiting for requests, one {@link RuntimePool} per language, refilled by a
- * background thread. Every sandbox is used once; none is ever handed to a second run.
+ * Restored sandboxes waiting for requests, one {@link RuntimePool} per language and warm profile
+ * (each its own checkpoint image), refilled by a background thread within one memory budget. Every
+ * sandbox is used once; none is ever handed to a second run.
  */
 @ApplicationScoped
 public class WarmPool {
@@ -41,14 +43,19 @@ public class WarmPool {
         this.sandboxes = sandboxes;
         this.metrics = metrics;
         for (LanguageRuntime runtime : catalog.all()) {
-            RuntimePool pool = new RuntimePool(runtime, sandboxes.imagesDir().resolve(runtime.language()));
-            pools.put(runtime.language(), pool);
-            metrics.poolSize(runtime.language(), pool::size);
+            for (WarmProfile profile : runtime.profiles()) {
+                // Under the images directory, which the start-up sweep and the shutdown empty whole.
+                RuntimePool pool = new RuntimePool(key(runtime.language(), profile.name()), profile,
+                        sandboxes.imagesDir().resolve(runtime.language()).resolve(profile.name()),
+                        config.size(profile.name()));
+                pools.put(pool.name(), pool);
+                metrics.poolSize(runtime.language(), profile.name(), pool::size);
+            }
         }
     }
 
     /**
-     * Makes each language's checkpoint image and starts refilling. Blocks; the start-up probe waits
+     * Makes each profile's checkpoint image and starts refilling. Blocks; the start-up probe waits
      * for it. Restored sandboxes keep their image's {@code shape} (tmpfs sizes): only runs of its
      * diskMb can have one.
      */
@@ -68,8 +75,8 @@ public class WarmPool {
      * A sandbox for a run with these limits: a waiting one, else one restored now. Empty when
      * checkpoints are off or broken, or the limits need a sandbox shaped otherwise (diskMb).
      */
-    Optional<AcquiredSandbox> claim(LanguageRuntime runtime, SandboxLimits limits) {
-        RuntimePool pool = pools.get(runtime.language());
+    Optional<AcquiredSandbox> claim(LanguageRuntime runtime, WarmProfile profile, SandboxLimits limits) {
+        RuntimePool pool = pools.get(key(runtime.language(), profile.name()));
         if (!running || pool == null || !pool.imageReady() || limits.diskMb() != shape.diskMb()) {
             return Optional.empty();
         }
@@ -90,29 +97,36 @@ public class WarmPool {
         return Optional.empty();
     }
 
-    /** For GET /v1/runtimes: how this language's sandboxes start. */
-    public String startMode(String language) {
-        RuntimePool pool = pools.get(language);
+    /** For GET /v1/runtimes: how sandboxes of this language and profile start. */
+    public String startMode(String language, String profile) {
+        RuntimePool pool = pools.get(key(language, profile));
         if (!config.enabled()) {
             return "cold (checkpoint/restore is turned off)";
         }
         if (pool == null || !pool.imageReady()) {
             return "cold (" + (pool == null || pool.problem() == null ? "no checkpoint image yet" : pool.problem()) + ")";
         }
-        return "restored from a checkpoint image; " + pool.size() + " waiting";
+        return "restored from a checkpoint image; " + pool.size() + " waiting"
+                + (pool.targetSize() == 0 ? " (its pool is empty by configuration: each is restored on demand)" : "");
+    }
+
+    /** For GET /v1/runtimes: the mean host memory of this profile's waiting sandboxes; null when none waits. */
+    public Long pooledSandboxBytes(String language, String profile) {
+        RuntimePool pool = pools.get(key(language, profile));
+        return pool == null ? null : pool.meanMemory();
     }
 
     private void checkpoint(RuntimePool pool) {
         long start = System.nanoTime();
         try {
-            sandboxes.checkpoint(pool.runtime().warmImage(), shape, pool.imageDir(), config.checkpointTimeoutMs());
+            sandboxes.checkpoint(pool.profile().warmImage(), shape, pool.imageDir(), config.checkpointTimeoutMs());
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.checkpointed(took);
             pool.imageMade();
-            LOG.infof("%s checkpoint image made in %d ms", pool.runtime().language(), took.toMillis());
+            LOG.infof("%s checkpoint image made in %d ms", pool.name(), took.toMillis());
         } catch (IOException e) {
             pool.imageFailed(e.getMessage());
-            LOG.warnf("%s: no checkpoint image (%s); its runs start cold", pool.runtime().language(), e.getMessage());
+            LOG.warnf("%s: no checkpoint image (%s); its runs start cold", pool.name(), e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -121,16 +135,16 @@ public class WarmPool {
     private Sandbox restore(RuntimePool pool) {
         long start = System.nanoTime();
         try {
-            Sandbox sandbox = sandboxes.restore(pool.runtime().warmImage(), shape, pool.imageDir());
+            Sandbox sandbox = sandboxes.restore(pool.profile().warmImage(), shape, pool.imageDir());
             metrics.restored(Duration.ofNanos(System.nanoTime() - start));
             pool.restoreSucceeded();
             return sandbox;
         } catch (IOException e) {
             metrics.restoreFailed();
-            LOG.warnf("%s restore failed: %s", pool.runtime().language(), e.getMessage());
+            LOG.warnf("%s restore failed: %s", pool.name(), e.getMessage());
             if (pool.restoreFailed() == config.restoreFailuresBeforeRebuild()) {
                 LOG.warnf("%s: %d restores failed in a row; the checkpoint image will be made again",
-                        pool.runtime().language(), config.restoreFailuresBeforeRebuild());
+                        pool.name(), config.restoreFailuresBeforeRebuild());
                 pool.restoresFailing();
                 wakeFiller();
             }
@@ -141,7 +155,7 @@ public class WarmPool {
         }
     }
 
-    /** Keeps each pool at its size within the memory budget; never under a CPU quota. */
+    /** Keeps each pool at its size within the memory budget, in the catalog's order (base first); never under a CPU quota. */
     private void fill() {
         long budget = config.memoryBudgetMb() * 1024L * 1024L;
         while (running) {
@@ -150,7 +164,7 @@ public class WarmPool {
                 if (pool.dueForNewImage()) {
                     checkpoint(pool); // only this thread remakes images, so never two at once
                 }
-                if (pool.imageReady() && pool.size() < config.size() && heldMemory() + pool.typicalMemory() <= budget) {
+                if (pool.imageReady() && pool.size() < pool.targetSize() && heldMemory() + pool.typicalMemory() <= budget) {
                     Sandbox sandbox = restore(pool);
                     if (sandbox != null) {
                         pool.offer(sandbox, sandboxes.memoryUsage(sandbox));
@@ -168,6 +182,11 @@ public class WarmPool {
                 }
             }
         }
+    }
+
+    /** "python/ml": a pool's key, and its name in the log. */
+    private static String key(String language, String profile) {
+        return language + "/" + profile;
     }
 
     private long heldMemory() {

@@ -2,6 +2,7 @@ package dev.codelab.sandbox.session;
 
 import dev.codelab.sandbox.execution.SandboxUnavailableException;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
+import dev.codelab.sandbox.runtime.WarmProfile;
 import dev.codelab.sandbox.sandbox.Hibernated;
 import dev.codelab.sandbox.sandbox.ImageFingerprint;
 import dev.codelab.sandbox.sandbox.Sandbox;
@@ -161,13 +162,13 @@ final class Hibernation {
 
     /** How a hibernated session's sandbox was started, as the directory records it. */
     private static SessionMeta.Shape shape(Session session, Hibernated image) {
-        LanguageRuntime runtime = session.spec().runtime();
-        return new SessionMeta.Shape(image.shape().image().equals(runtime.warmImage()), image.shape().limits());
+        WarmProfile profile = session.spec().profile();
+        return new SessionMeta.Shape(image.shape().image().equals(profile.warmImage()), image.shape().limits());
     }
 
     /** The image a directory's record names, as this replica would restore it. */
-    Hibernated image(SessionMeta meta, LanguageRuntime runtime) {
-        return new Hibernated(new Hibernated.Shape(meta.shape().warm() ? runtime.warmImage() : runtime.image(),
+    Hibernated image(SessionMeta meta, LanguageRuntime runtime, WarmProfile profile) {
+        return new Hibernated(new Hibernated.Shape(meta.shape().warm() ? profile.warmImage() : runtime.image(),
                 meta.shape().limits()), store.imageDir(meta.id()));
     }
 }

@@ -79,7 +79,8 @@ final class Session {
         boolean asleep = shape != null;
         return new SessionMeta(SessionMeta.FORMAT, id, spec.tenant().owner(), spec.runtime().language(), spec.limits(),
                 spec.env(), cells == 0 ? spec.files() : List.of(), spec.idleTimeout().toMillis(), createdAt, lastUsedAt,
-                endOfLife, cells, lastCell, asleep ? SessionMeta.HIBERNATED : SessionMeta.ACTIVE, pod, shape, image);
+                endOfLife, cells, lastCell, asleep ? SessionMeta.HIBERNATED : SessionMeta.ACTIVE, pod, shape, image,
+                spec.profile().name());
     }
 
     /** The hibernated session goes to the sessions directory, if no cell waits for it; false if it stays. */
@@ -106,7 +107,7 @@ final class Session {
     /** The session as GET shows it, held by replica {@code pod}. */
     synchronized SessionView view(String pod) {
         return new SessionView(id, spec.runtime().language(), state(), spec.limits(), createdAt, lastUsedAt, expiresAt(),
-                cells, machine.endReason(), state() == SessionState.ENDED ? null : pod);
+                cells, machine.endReason(), state() == SessionState.ENDED ? null : pod, spec.profile().name());
     }
 
     /** The session as a cell's answer shows it, held by replica {@code pod}. */
@@ -202,7 +203,8 @@ final class Session {
         files.removeIf(opening -> cell.files().stream().anyMatch(given -> given.path().equals(opening.path())));
         files.addAll(cell.files());
         SandboxLimits limits = spec.limits();
-        return new ExecutionPlan(spec.tenant(), spec.runtime(), cell.code(), cell.stdin(), List.copyOf(files), spec.env(),
+        return new ExecutionPlan(spec.tenant(), spec.runtime(), spec.profile(), cell.code(), cell.stdin(),
+                List.copyOf(files), spec.env(),
                 new SandboxLimits(cell.limits().timeoutMs(), limits.cpus(), limits.memoryMb(), limits.pids(),
                         cell.limits().outputBytes(), limits.diskMb()), cell.workspace());
     }

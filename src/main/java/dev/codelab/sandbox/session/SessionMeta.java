@@ -21,19 +21,23 @@ import java.util.Map;
  * @param state   "active" (live on {@code pod}) or "hibernated" (its image beside this file)
  * @param shape   how its sandbox was started (a restore must use the same spec); null while live
  * @param image   what its image needs of the replica that restores it; null while live
+ * @param profile the warm profile its kernel started from, kept through hibernation and hand-over
+ *                (absent in format 2, whose sessions all had the default profile)
  */
 @RegisterForReflection
 record SessionMeta(int format, String id, Tenant.Owner owner, String language, SandboxLimits limits,
                    Map<String, String> env, List<ExecutionPlan.InputFile> files, long idleTimeoutMs, Instant createdAt,
                    Instant lastUsedAt, Instant endOfLife, int cells, long lastCell, String state, String pod,
-                   Shape shape, ImageFingerprint image) {
+                   Shape shape, ImageFingerprint image, String profile) {
 
-    /** 2: the owner is a key's tenant and the end user it acted for (1 named the tenant alone). */
-    static final int FORMAT = 2;
+    /** 3: the warm profile; 2: the owner is a key's tenant and the end user it acted for (1 named the tenant alone). */
+    static final int FORMAT = 3;
+    /** Records this version reads: a format-2 record is a session on the default profile. */
+    static final java.util.Set<Integer> READABLE = java.util.Set.of(2, FORMAT);
     static final String ACTIVE = "active";
     static final String HIBERNATED = "hibernated";
 
-    /** The sandbox's start: from the warm image (restored) or the cold one, with the limits its spec was shaped by. */
+    /** The sandbox's start: from its profile's warm image (restored) or the cold one, with the limits its spec was shaped by. */
     @RegisterForReflection
     record Shape(boolean warm, SandboxLimits limits) {
     }

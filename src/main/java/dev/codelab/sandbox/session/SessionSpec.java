@@ -2,6 +2,7 @@ package dev.codelab.sandbox.session;
 
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
+import dev.codelab.sandbox.runtime.WarmProfile;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.tenant.Tenant;
 
@@ -9,7 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** A validated session request: whose it is, its language, limits, environment, files and idle timeout. */
-public record SessionSpec(Tenant tenant, LanguageRuntime runtime, SandboxLimits limits, Map<String, String> env,
+/** A validated session request: whose it is, its language and warm profile, limits, environment, files and idle timeout. */
+public record SessionSpec(Tenant tenant, LanguageRuntime runtime, WarmProfile profile, SandboxLimits limits,
+                          Map<String, String> env,
                           List<ExecutionPlan.InputFile> files, Duration idleTimeout) {
 }

@@ -300,7 +300,7 @@ final class SessionStore {
         }
         try {
             SessionMeta meta = json.readValue(file.toFile(), SessionMeta.class);
-            return meta.format() == SessionMeta.FORMAT ? Optional.of(meta) : Optional.empty();
+            return SessionMeta.READABLE.contains(meta.format()) ? Optional.of(meta) : Optional.empty();
         } catch (IOException e) {
             LOG.warnf("%s cannot be read: %s", file, e.getMessage());
             return Optional.empty();

@@ -14,5 +14,7 @@ public record SessionView(String id, String language, SessionState state, Sandbo
                           @Schema(description = "when state is ended: why (deleted, idle_timeout, memory_limit, ...)")
                           @JsonInclude(JsonInclude.Include.NON_NULL) EndReason endReason,
                           @Schema(description = "the replica that holds it now (a hibernated session: none, any may take it over)")
-                          @JsonInclude(JsonInclude.Include.NON_NULL) String pod) {
+                          @JsonInclude(JsonInclude.Include.NON_NULL) String pod,
+                          @Schema(description = "the warm profile of its kernel (GET /v1/runtimes), for its whole life")
+                          @JsonInclude(JsonInclude.Include.NON_NULL) String profile) {
 }

@@ -9,6 +9,7 @@ import dev.codelab.sandbox.pool.AcquiredSandbox;
 import dev.codelab.sandbox.pool.SandboxSupply;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
+import dev.codelab.sandbox.runtime.WarmProfile;
 import dev.codelab.sandbox.sandbox.Hibernated;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxConfig;
@@ -113,7 +114,7 @@ public class Sessions {
         Runnable memory = admission.holdMemory(spec.tenant(), spec.limits().memoryMb(), true);
         AcquiredSandbox acquired;
         try {
-            acquired = supply.acquire(id, spec.runtime(), spec.limits());
+            acquired = supply.acquire(id, spec.runtime(), spec.profile(), spec.limits());
         } catch (java.io.IOException e) {
             memory.run();
             LOG.errorf("session %s: the sandbox did not start: %s", id, e.getMessage());
@@ -247,7 +248,8 @@ public class Sessions {
         }
         AcquiredSandbox fresh;
         try {
-            fresh = supply.acquire(UUID.randomUUID().toString(), session.spec().runtime(), session.spec().limits());
+            fresh = supply.acquire(UUID.randomUUID().toString(), session.spec().runtime(), session.spec().profile(),
+                    session.spec().limits());
         } catch (java.io.IOException e) {
             LOG.warnf("session %s: no sandbox to restart it on (%s); it goes on as it was", id, e.getMessage());
             session.restartFailed(turn);
@@ -355,14 +357,17 @@ public class Sessions {
     /** A session this replica has just taken from the directory: restorable here, or ended as such. */
     private Session adopt(SessionMeta meta, Tenant tenant) {
         LanguageRuntime runtime = catalog.find(meta.language()).orElse(null);
-        Hibernated image = runtime == null ? null : hibernation.image(meta, runtime);
-        String mismatch = image == null ? "its language is not served here" : meta.image().mismatch(hibernation.fingerprint(image));
+        WarmProfile profile = runtime == null ? null : profileOf(meta, runtime);
+        Hibernated image = profile == null ? null : hibernation.image(meta, runtime, profile);
+        String mismatch = runtime == null ? "its language is not served here"
+                : profile == null ? "its warm profile '" + meta.profile() + "' is not served here"
+                : meta.image().mismatch(hibernation.fingerprint(image));
         if (mismatch != null) {
             LOG.infof("session %s cannot be restored here: %s", meta.id(), mismatch);
             forget(meta.id(), meta.owner(), EndReason.INCOMPATIBLE_IMAGE);
             throw new SessionIncompatibleException(meta.id(), mismatch);
         }
-        SessionSpec spec = new SessionSpec(tenant, runtime, meta.limits(), meta.env(), meta.files(),
+        SessionSpec spec = new SessionSpec(tenant, runtime, profile, meta.limits(), meta.env(), meta.files(),
                 Duration.ofMillis(meta.idleTimeoutMs()));
         Session session = new Session(meta, spec, image, this::ended);
         open.put(meta.id(), session);
@@ -505,10 +510,16 @@ public class Sessions {
         return new SessionNotFoundException(id, id == null ? null : store.endReason(id, tenant.owner()).orElse(null));
     }
 
+    /** The profile a directory's record names (format 2 named none: the default), if this replica serves it. */
+    private static WarmProfile profileOf(SessionMeta meta, LanguageRuntime runtime) {
+        return meta.profile() == null ? runtime.defaultProfile() : runtime.profile(meta.profile()).orElse(null);
+    }
+
     private static SessionView view(SessionMeta meta, SessionState state, String pod) {
         Instant idleEnd = meta.lastUsedAt().plusMillis(meta.idleTimeoutMs());
         return new SessionView(meta.id(), meta.language(), state, meta.limits(), meta.createdAt(), meta.lastUsedAt(),
-                idleEnd.isBefore(meta.endOfLife()) ? idleEnd : meta.endOfLife(), meta.cells(), null, pod);
+                idleEnd.isBefore(meta.endOfLife()) ? idleEnd : meta.endOfLife(), meta.cells(), null, pod,
+                meta.profile() == null ? RuntimeCatalog.BASE : meta.profile());
     }
 
     /**

@@ -32,7 +32,8 @@ public class AuditLog {
     record Line(String event, String id, String tenant, @JsonInclude(JsonInclude.Include.NON_NULL) String user,
                 String language, String status, Integer exitCode,
                 String signal, long wallMs, long cpuMs, long memoryPeakBytes, long outputBytes, long codeBytes,
-                String codeSha256, String sandboxStart, Instant startedAt, Instant finishedAt,
+                String codeSha256, String sandboxStart, @JsonInclude(JsonInclude.Include.NON_NULL) String profile,
+                Instant startedAt, Instant finishedAt,
                 @JsonInclude(JsonInclude.Include.NON_NULL) String session, SecurityEvents securityEvents) {
     }
 
@@ -50,7 +51,7 @@ public class AuditLog {
                 result.language(), result.status().value(), result.exitCode(), result.signal(),
                 result.usage().wallMs(), result.usage().cpuMs(), result.usage().memoryPeakBytes(),
                 result.usage().outputBytes(), code.length, sha256(code), result.usage().sandboxStart().value(),
-                result.startedAt(), result.finishedAt(), result.session() == null ? null : result.session().id(),
+                result.profile(), result.startedAt(), result.finishedAt(), result.session() == null ? null : result.session().id(),
                 finished.securityEvents())));
     }
 

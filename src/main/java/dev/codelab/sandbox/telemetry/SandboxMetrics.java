@@ -53,10 +53,10 @@ public class SandboxMetrics implements PoolMetrics {
     }
 
     @Override
-    public void poolSize(String language, Supplier<Number> size) {
+    public void poolSize(String language, String profile, Supplier<Number> size) {
         // Gauge.builder with a supplier holds it strongly: registry.gauge(..., obj, fn) holds obj weakly,
         // and a lambda nothing else references is collected, leaving the gauge at NaN.
         io.micrometer.core.instrument.Gauge.builder("codelab_pool_ready_sandboxes", size)
-                .tag("language", language).description("Restored sandboxes waiting in the pool").register(registry);
+                .tag("language", language).tag("profile", profile).description("Restored sandboxes waiting in the pool").register(registry);
     }
 }

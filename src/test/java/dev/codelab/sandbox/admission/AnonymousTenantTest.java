@@ -93,10 +93,10 @@ class AnonymousTenantTest {
     }
 
     private static ExecutionFinished finished(Tenant tenant, ExecutionStatus status, SecurityEvents seen) {
-        ExecutionPlan plan = new ExecutionPlan(tenant, null, "", "", List.of(), Map.of(), null);
+        ExecutionPlan plan = new ExecutionPlan(tenant, null, null, "", "", List.of(), Map.of(), null);
         ExecutionResult result = new ExecutionResult("run", "python", status, null, "SIGKILL", "", "", false, null,
                 List.of(), List.of(), List.of(), List.of(), new ExecutionResult.Usage(100, 20, 1 << 20, 0, StartMode.WARM),
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
         return new ExecutionFinished(plan, result, seen);
     }
 }

@@ -29,6 +29,7 @@ class ErrorResponsesTest {
             unknown limits field         | {"code": "", "limits": {"memory": 5}}                       | limits.memory         | not a known field
             unknown language             | {"code": "", "language": "cobol"}                           | language              | allowed: python
             language of the wrong type   | {"code": "", "language": ["python"]}                        | language              | expected a string
+            unknown warm profile         | {"code": "", "profile": "gpu"}                              | profile               | allowed: base, ml
             timeout zero                 | {"code": "", "limits": {"timeoutMs": 0}}                    | limits.timeoutMs      | between 1 and 300000
             timeout over the max         | {"code": "", "limits": {"timeoutMs": 300001}}               | limits.timeoutMs      | between 1 and 300000
             timeout as text              | {"code": "", "limits": {"timeoutMs": "5"}}                  | limits.timeoutMs      | whole number

@@ -57,7 +57,7 @@ class HostileClientTest {
         service = new PackagedService("hostile", 18_310, List.of(PackagedService.CONTAINER_JVM), Map.of(
                 "codelab.admission.keys-file", KEYS.toString(), "codelab.admission.max-running", "4",
                 "codelab.admission.answers.stall-timeout", "5s", "codelab.pool.size", "2",
-                "codelab.admission.abuse.max-limit-hits", "1000")); // hitting limits on purpose is this test's job
+                "codelab.pool.ml-size", "0", "codelab.admission.abuse.max-limit-hits", "1000")); // hitting limits on purpose is this test's job
         service.start();
     }
 

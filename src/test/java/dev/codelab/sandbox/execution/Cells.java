@@ -47,7 +47,7 @@ final class Cells {
             return 256;
         }
     };
-    private static final LanguageRuntime PYTHON = new LanguageRuntime("python", null, null, List.of());
+    private static final LanguageRuntime PYTHON = new LanguageRuntime("python", null, List.of(), List.of());
 
     /** What a cell produced: its events' text, its result, and what its owner was told of its kernel. */
     record Outcome(List<ExecutionEvent> events, ExecutionResult result, KernelEnd end) {
@@ -71,7 +71,7 @@ final class Cells {
     }
 
     static Outcome run(ScriptedKernel kernel, boolean keep, SandboxLimits limits) {
-        return run(kernel, keep, new ExecutionPlan(new Tenant("t", KeyPolicy.UNRESTRICTED), PYTHON, "print(1)", "",
+        return run(kernel, keep, new ExecutionPlan(new Tenant("t", KeyPolicy.UNRESTRICTED), PYTHON, null, "print(1)", "",
                 List.of(), Map.of(), limits));
     }
 

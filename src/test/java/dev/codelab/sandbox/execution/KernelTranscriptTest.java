@@ -137,8 +137,8 @@ class KernelTranscriptTest {
         cell.path("files").forEach(file -> files.add(new ExecutionPlan.InputFile(file.get("path").asText(),
                 Base64.getDecoder().decode(file.get("content").asText()))));
         ExecutionPlan plan = new ExecutionPlan(new Tenant("t", KeyPolicy.UNRESTRICTED),
-                new LanguageRuntime("python", null, null, List.of()), cell.get("code").asText(), "", files, Map.of(),
-                new SandboxLimits(30_000, 1, 256, 64, cell.path("limits").path("outputBytes").asLong(1 << 20), 64),
+                new LanguageRuntime("python", null, List.of(), List.of()), null, cell.get("code").asText(), "", files,
+                Map.of(), new SandboxLimits(30_000, 1, 256, 64, cell.path("limits").path("outputBytes").asLong(1 << 20), 64),
                 cell.has("workspace") ? JSON.convertValue(cell.get("workspace"), WorkspaceOps.class) : null);
         Multi<ExecutionEvent> events = Multi.createFrom().emitter(emitter -> {
             KernelCell kernelCell = new KernelCell("replay", id, plan, kernel, StartMode.WARM, keep, Cells.CAPS,

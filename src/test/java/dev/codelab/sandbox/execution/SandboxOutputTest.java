@@ -80,7 +80,7 @@ class SandboxOutputTest {
         }
     }
 
-    private static final ExecutionPlan FILE_OPS = new ExecutionPlan(null, null, "", "",
+    private static final ExecutionPlan FILE_OPS = new ExecutionPlan(null, null, null, "", "",
             List.of(new ExecutionPlan.InputFile("up.bin", new byte[1])), Map.of(), null,
             new WorkspaceOps(true, List.of("a.txt", "b.txt"), List.of("c.txt")));
 

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("sandbox")
 class WarmPoolTest extends RealSandboxTest {
 
-    private static final Path IMAGE = Path.of("/run/codelab-sandbox-test/images/python/checkpoint.img");
+    private static final Path IMAGE = Path.of("/run/codelab-sandbox-test/images/python/base/checkpoint.img");
 
     @BeforeEach
     void poolFull() {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +42,13 @@ class LeftoverSweeperTest {
         org.awaitility.Awaitility.await("the orphan runs").atMost(Duration.ofSeconds(10))
                 .until(() -> !Api.read(cgroup.resolve("cgroup.procs")).isBlank());
         assertTrue(Files.isDirectory(bundle));
+        // Golden images of every warm profile, as a crash would leave them.
+        List<Path> images = runtimes.find("python").orElseThrow().profileNames().stream()
+                .map(profile -> sandboxes.imagesDir().resolve("python").resolve(profile).resolve("checkpoint.img")).toList();
+        for (Path image : images) {
+            Files.createDirectories(image.getParent());
+            Files.write(image, new byte[16]);
+        }
 
         sandboxes.sweepLeftovers();
 
@@ -48,5 +56,6 @@ class LeftoverSweeperTest {
                 .until(() -> !Files.exists(cgroup) && !Files.exists(bundle));
         assertFalse(Files.exists(bundle), "bundle removed");
         assertFalse(Files.exists(cgroup), "cgroup removed, so no process of the orphan is left");
+        images.forEach(image -> assertFalse(Files.exists(image), image + " removed"));
     }
 }

@@ -48,7 +48,7 @@ class HandoverTest {
 
     private PackagedService replica(String name, int port, Map<String, String> more) throws IOException {
         Map<String, String> settings = new HashMap<>(Map.of("codelab.admission.open", "true", "codelab.pool.size", "1",
-                "codelab.session.shared-dir", SHARED.toString(), "codelab.session.pod", name,
+                "codelab.pool.ml-size", "0", "codelab.session.shared-dir", SHARED.toString(), "codelab.session.pod", name,
                 "codelab.session.hibernate-after", "2s", "codelab.session.tend-every", "1s",
                 "codelab.session.pod-lost-after", "4s"));
         settings.putAll(more);

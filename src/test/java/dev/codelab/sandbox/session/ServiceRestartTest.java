@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServiceRestartTest {
 
     private final PackagedService service = new PackagedService("restart", 18_290, List.of(), Map.of(
-            "codelab.admission.open", "true", "codelab.pool.size", "1",
+            "codelab.admission.open", "true", "codelab.pool.size", "1", "codelab.pool.ml-size", "0",
             "codelab.session.hibernate-after", "10m", "codelab.session.tend-every", "1s"));
 
     @AfterEach

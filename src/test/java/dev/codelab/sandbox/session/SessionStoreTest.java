@@ -39,7 +39,7 @@ class SessionStoreTest {
         return new SessionMeta(SessionMeta.FORMAT, id, OWNER, "python", new SandboxLimits(30_000, 1, 256, 64, 1 << 20, 64),
                 Map.of(), List.of(), 600_000, now, now, now.plus(Duration.ofHours(8)), 3, 3, state, "a",
                 new SessionMeta.Shape(true, new SandboxLimits(30_000, 1, 256, 64, 1 << 20, 64)),
-                new ImageFingerprint("runsc 1", "root", "runner", "v1"));
+                new ImageFingerprint("runsc 1", "root", "runner", "v1"), "ml");
     }
 
     @Test
@@ -83,6 +83,22 @@ class SessionStoreTest {
         b.forgetPod("a");
         assertFalse(Files.exists(dir.resolve("pods/a")));
         assertFalse(Files.exists(dir.resolve("pods/b/live")));
+    }
+
+    @Test
+    void aRecordOfTheFormerFormatIsReadAsASessionOnTheDefaultProfile() throws Exception {
+        replica("a").save(meta("new", SessionMeta.HIBERNATED));
+        SessionStore b = replica("b");
+        assertEquals("ml", b.holder("new").orElseThrow().getValue().profile(), "format 3 keeps the warm profile");
+        Path file = dir.resolve("pods/a/new/meta.json");
+        var record = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(file.toFile());
+        record.remove("profile");
+        Files.write(file, JSON.writeValueAsBytes(record.put("format", 2)));
+        SessionMeta older = b.holder("new").orElseThrow().getValue();
+        assertEquals(2, older.format());
+        assertEquals(null, older.profile(), "an older replica's session: the default profile");
+        Files.write(file, JSON.writeValueAsBytes(record.put("format", 1)));
+        assertEquals(Optional.empty(), b.holder("new"), "a format this version does not know is not taken");
     }
 
     @Test
