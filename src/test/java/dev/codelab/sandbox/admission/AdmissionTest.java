@@ -80,6 +80,21 @@ class AdmissionTest extends RealSandboxTest {
     }
 
     @Test
+    void aStreamRefusedBeforeItStartsIsAProblemNotAnEmptyStream() {
+        for (String accept : List.of("text/event-stream", "application/x-ndjson")) {
+            Response refused = null;
+            for (int i = 0; i < 2 && (refused == null || refused.statusCode() == 200); i++) { // one run a minute
+                refused = given().header("Authorization", "Bearer " + Multitenant.STREAM_RATED_KEY)
+                        .contentType("application/json").accept(accept).body("{\"code\": \"print(1)\"}").post("/v1/executions");
+            }
+            assertEquals(429, refused.statusCode(), accept + ": " + refused.asString());
+            assertEquals("application/problem+json", refused.contentType().split(";")[0], accept);
+            refused.then().header("Retry-After", org.hamcrest.Matchers.notNullValue())
+                    .body("detail", containsString("1 executions per minute"));
+        }
+    }
+
+    @Test
     void aBurstGetsOnly200sAnd429sAndEvery200IsRight() {
         List<Response> burst = Api.concurrently(40, i -> post(Multitenant.OPEN_KEY,
                 "{\"code\": \"import time\\ntime.sleep(0.3)\\nprint(" + i + " * 2)\"}"));

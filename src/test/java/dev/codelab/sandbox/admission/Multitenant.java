@@ -32,6 +32,8 @@ public class Multitenant implements QuarkusTestProfile {
     public static final String TEACHER_KEY = "key-teacher-0123456789";
     /** DelegationTest's: a backend acting for its end users, one open session each. */
     public static final String PLATFORM_KEY = "key-platform-0123456789";
+    /** AdmissionTest's refused streams: one run a minute. */
+    public static final String STREAM_RATED_KEY = "key-stream-rated-0123456789";
     /** SessionKeysTest's: its keys file entry lowers the service's max-per-key sessions to 1. */
     public static final String ONE_SESSION_KEY = "key-one-session-0123456789";
 
@@ -59,11 +61,12 @@ public class Multitenant implements QuarkusTestProfile {
                   {"tenant": "cells-abuser", "sha256": "%s"},
                   {"tenant": "platform", "sha256": "%s", "delegates": true, "perUser": {"maxOpenSessions": 1}},
                   {"tenant": "teacher", "sha256": "%s"},
-                  {"tenant": "one-session", "sha256": "%s", "maxSessions": 1}%s
+                  {"tenant": "one-session", "sha256": "%s", "maxSessions": 1},
+                  {"tenant": "stream-rated", "sha256": "%s", "perMinute": 1}%s
                 ]}
                 """.formatted(sha256(OPEN_KEY), sha256(RATED_KEY), sha256(SMALL_KEY), sha256(ABUSER_KEY), sha256(PROBER_KEY),
                 sha256(CELLS_RATED_KEY), sha256(CELLS_ABUSER_KEY), sha256(PLATFORM_KEY), sha256(TEACHER_KEY),
-                sha256(ONE_SESSION_KEY),
+                sha256(ONE_SESSION_KEY), sha256(STREAM_RATED_KEY),
                 withLateKey ? ",\n  {\"tenant\": \"late\", \"sha256\": \"" + sha256(LATE_KEY) + "\"}" : "");
         try {
             Files.createDirectories(KEYS_FILE.getParent());

@@ -99,6 +99,12 @@ class ErrorResponsesTest {
     }
 
     @Test
+    void aUriOverTheLimitIs414() {
+        problem(given().get("/v1/sessions/" + "x".repeat(UriLengthFilter.MAX_URI_CHARS)).then(), 414)
+                .body("detail", containsString(String.valueOf(UriLengthFilter.MAX_URI_CHARS)));
+    }
+
+    @Test
     void wrongContentTypeIs415() {
         problem(given().contentType(ContentType.TEXT).body("print(1)").post("/v1/executions").then(), 415)
                 .body("detail", containsString("application/json"));

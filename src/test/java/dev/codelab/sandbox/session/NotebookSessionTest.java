@@ -47,6 +47,8 @@ class NotebookSessionTest extends SessionsUnderTest {
 
     @Test
     void aCourseNotebookShowsWhatEachCellProducedInOrder() throws Exception {
+        // as a student goes: magics, a progress bar, an updated display, a plot, a fit, an error, an
+        // interrupt, notebook syntax this kernel refuses, a JSON chart, then files and a restart
         id = open(Map.of());
         JsonPath setup = notebookCell("%matplotlib inline\nimport numpy as np, pandas as pd\nimport matplotlib.pyplot as plt\n"
                 + "x = 41\nx;");
@@ -115,6 +117,14 @@ class NotebookSessionTest extends SessionsUnderTest {
                 chart.getMap("result.'application/vnd.vegalite.v5+json'"), chart.prettify());
         assertEquals("active", chart.getString("session.state"), "a JSON bundle holding an object ends nothing");
         assertEquals(List.of(result("41")), outputs(notebookCell("x")), "the kernel kept its state through it all");
+
+        notebookCell("pd.DataFrame({'x': [1, 2]}).to_csv('results.csv', index=False)");
+        assertEquals(List.of(Map.of("path", "results.csv", "size", 6)),
+                given().get("/v1/sessions/" + id + "/files").jsonPath().getList("files"), "the file list");
+        assertEquals("x\n1\n2\n", given().get("/v1/sessions/" + id + "/files/results.csv").asString(), "its download");
+        assertEquals(0, given().post("/v1/sessions/" + id + "/restart").jsonPath().getInt("cells"));
+        JsonPath fresh = notebookCell("import os\nprint('x' in globals(), os.listdir('.'))");
+        assertEquals(List.of(stream("stdout", "False []\n")), outputs(fresh), "a restart: a fresh kernel, no files");
     }
 
     @Test

@@ -133,6 +133,18 @@ class SessionTest extends SessionsUnderTest {
     }
 
     @Test
+    void aCellsUsageIsItsOwnNotTheSessionsTotal() {
+        String id = open();
+        JsonPath busy = cell(id, "for i in range(4 * 10**7):\n    pass");
+        JsonPath small = cell(id, "x = 1");
+        long busyCpu = busy.getLong("usage.cpuMs");
+        long smallCpu = small.getLong("usage.cpuMs");
+        assertTrue(busyCpu > 100, busy.prettify());
+        // the sandbox's own cgroup counts both; only the session's running total would put the first in the second
+        assertTrue(smallCpu < busyCpu / 2, "a trivial cell after a busy one: " + smallCpu + " ms vs " + busyCpu + " ms");
+    }
+
+    @Test
     void anIdleSessionEnds() {
         String id = open(Map.of("idleTimeoutMs", 1500));
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
