@@ -2,6 +2,8 @@ package dev.codelab.sandbox.api;
 
 import dev.codelab.sandbox.admission.AdmissionConfig;
 import dev.codelab.sandbox.admission.Permit;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -79,19 +81,45 @@ public class AnswerDelivery {
                 vertx.cancelTimer(timer);
                 return;
             }
-            ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
-            long pending = queued == null ? 0 : queued.totalPendingWriteBytes();
-            long now = System.nanoTime();
-            if (pending == 0 || pending != last[0]) {
-                last[0] = pending;
-                last[1] = now;
-            } else if (now - last[1] > stallTimeout.toNanos()) {
-                LOG.infof("an answer's client read nothing of its %d queued bytes for %d s; closing its connection",
-                        pending, stallTimeout.toSeconds());
-                vertx.cancelTimer(timer);
-                // Past the pipeline: a close through it waits behind the very bytes that cannot leave.
-                channel.eventLoop().execute(() -> channel.unsafe().close(channel.unsafe().voidPromise()));
-            }
+            channel.eventLoop().execute(() -> check(channel, timer, last));
         });
+    }
+
+    /** On the channel's own event loop, which alone may look into its outbound buffer. */
+    private void check(Channel channel, long timer, long[] last) {
+        long pending = unsent(channel.unsafe().outboundBuffer());
+        long now = System.nanoTime();
+        if (pending == 0 || pending != last[0]) {
+            last[0] = pending;
+            last[1] = now;
+        } else if (now - last[1] > stallTimeout.toNanos()) {
+            LOG.infof("an answer's client read nothing of its %d queued bytes for %d s; closing its connection",
+                    pending, stallTimeout.toSeconds());
+            vertx.cancelTimer(timer);
+            // Past the pipeline: a close through it waits behind the very bytes that cannot leave.
+            channel.unsafe().close(channel.unsafe().voidPromise());
+        }
+    }
+
+    /**
+     * The bytes still to send. Not totalPendingWriteBytes: that drops a buffer's size only once all of
+     * it is written, so an answer larger than the socket's buffers, read slowly, would look stalled;
+     * a partly written buffer's reader index moves as its bytes leave. Counted: what was flushed.
+     */
+    private static long unsent(ChannelOutboundBuffer queued) {
+        if (queued == null) {
+            return 0;
+        }
+        long[] bytes = {0};
+        try {
+            queued.forEachFlushedMessage(message -> {
+                bytes[0] += message instanceof ByteBuf buffer ? buffer.readableBytes()
+                        : message instanceof ByteBufHolder holder ? holder.content().readableBytes() : 1;
+                return true;
+            });
+        } catch (Exception e) {
+            return queued.totalPendingWriteBytes();
+        }
+        return bytes[0];
     }
 }

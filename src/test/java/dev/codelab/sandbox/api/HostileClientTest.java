@@ -75,13 +75,13 @@ class HostileClientTest {
                 stalled.add(neverReads(HOSTILE_KEY, "{\"code\": \"" + json(FLOOD) + "\", \"limits\": {\"outputBytes\": 16777216}}"));
             }
             List<Response> served = Api.concurrently(4, i -> post(TENANT_KEY,
-                    "{\"code\": \"print('x' * 3_000_000)\", \"limits\": {\"outputBytes\": 4194304}}"));
+                    "{\"code\": \"print('x' * 1_500_000)\", \"limits\": {\"outputBytes\": 4194304}}"));
             served.addAll(Api.concurrently(4, i -> post(TENANT_KEY,
-                    "{\"code\": \"print('x' * 3_000_000)\", \"limits\": {\"outputBytes\": 4194304}}")));
+                    "{\"code\": \"print('x' * 1_500_000)\", \"limits\": {\"outputBytes\": 4194304}}")));
             for (Response response : served) {
                 assertEquals(200, response.statusCode(), response.asString());
                 assertEquals("ok", response.jsonPath().getString("status"));
-                assertEquals(3_000_001, response.jsonPath().getString("stdout").length());
+                assertEquals(1_500_001, response.jsonPath().getString("stdout").length());
             }
             assertTrue(service.ready(), "readiness holds while the slow readers wait");
             assertTrue(service.metric("codelab_admission_answer_reserved_bytes")

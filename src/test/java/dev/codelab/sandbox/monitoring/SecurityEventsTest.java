@@ -134,11 +134,14 @@ class SecurityEventsTest extends RealSandboxTest {
         assertTrue(count(events, "network") >= 2, "socket and connect: " + events);
         assertEquals(1, count(events, "exec"), "/bin/sh: " + events);
         assertEquals(1, count(events, "sensitivePaths"), "/proc/1/environ: " + events);
-        assertEquals(1, count(events, "privilege"), "setuid: " + events);
+        // glibc's setuid asks every thread of the process to change (setxid): each asks the kernel, so
+        // one call of the program's counts once per thread it has then (a partial line's flush timer is one)
+        assertTrue(count(events, "privilege") >= 1, "setuid: " + events);
         // unshare was refused (above) but is not here: the OCI seccomp profile refuses it before any
         // gVisor trace point fires, so runtime monitoring cannot see it (README: "What it does not see").
         Map<?, ?> refused = (Map<?, ?>) events.get("refusedSyscalls");
-        assertEquals(Map.of("setuid:EPERM", 1, "kill:EPERM", 1), refused);
+        assertEquals(java.util.Set.of("setuid:EPERM", "kill:EPERM"), refused.keySet(), events.toString());
+        assertEquals(1, ((Number) refused.get("kill:EPERM")).intValue(), "kill(1, 9): " + events);
 
         String metrics = Api.management().get("/q/metrics").asString();
         for (String kind : new String[]{"network", "exec", "sensitive_path", "privilege", "refused_syscall"}) {
