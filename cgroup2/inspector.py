@@ -49,7 +49,8 @@ def live():
     snapshots = {}
     for name in names:
         value = snapshot(os.path.join(PARENT, name))
-        if value["cpu.max"] is not None:  # not removed meanwhile
+        # A cgroup removed while it was being read leaves a partial snapshot: keep the last whole one.
+        if value["cpu.max"] is not None and value["memory.current"] is not None and value["memory.events"]:
             snapshots[name] = value
     return snapshots
 
