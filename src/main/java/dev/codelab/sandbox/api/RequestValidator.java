@@ -7,6 +7,7 @@ import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.session.SessionSpec;
 import dev.codelab.sandbox.execution.WorkspaceOps;
 import dev.codelab.sandbox.execution.WorkspacePath;
+import dev.codelab.sandbox.pool.WarmPool;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
 import dev.codelab.sandbox.runtime.WarmProfile;
@@ -37,11 +38,13 @@ public class RequestValidator {
     private final ExecutionConfig config;
     private final RuntimeCatalog runtimes;
     private final Admission admission;
+    private final WarmPool pool;
 
-    RequestValidator(ExecutionConfig config, RuntimeCatalog runtimes, Admission admission) {
+    RequestValidator(ExecutionConfig config, RuntimeCatalog runtimes, Admission admission, WarmPool pool) {
         this.config = config;
         this.runtimes = runtimes;
         this.admission = admission;
+        this.pool = pool;
     }
 
     /** The plan of a request for this tenant, whose key may cap the limits lower than the service does. */
@@ -59,9 +62,9 @@ public class RequestValidator {
         requireAtMost("code", utf8Length(request.code()), caps.codeBytes());
         String stdin = request.stdin() == null ? "" : request.stdin();
         requireAtMost("stdin", utf8Length(stdin), caps.stdinBytes());
-        ExecutionPlan plan = new ExecutionPlan(tenant, runtime, profile(runtime, request.profile(), request.code()),
-                request.code(), stdin, files(request.files()), env(request.env()),
-                limits(request.limits(), tenant.policy().maxLimits()));
+        SandboxLimits limits = limits(request.limits(), tenant.policy().maxLimits());
+        ExecutionPlan plan = new ExecutionPlan(tenant, runtime, profile(runtime, request.profile(), request.code(), limits),
+                request.code(), stdin, files(request.files()), env(request.env()), limits);
         if (answerBytes(plan) > admission.answerBudgetBytes()) {
             throw new InvalidRequestException("limits.outputBytes", "with these limits and files an answer could hold "
                     + answerBytes(plan) + " bytes, more than this service's " + admission.answerBudgetBytes()
@@ -70,13 +73,29 @@ public class RequestValidator {
         return plan;
     }
 
-    /** The profile the request names, else the one its code's imports pick. */
-    private static WarmProfile profile(LanguageRuntime runtime, String name, String code) {
+    /**
+     * The profile the request names, else the one its code's imports pick, or the largest smaller one
+     * whose sandboxes fit under the run's memory limit (a profile is a superset: a smaller one only
+     * costs the cell its imports). A named profile that does not fit is refused.
+     */
+    private WarmProfile profile(LanguageRuntime runtime, String name, String code, SandboxLimits limits) {
         if (name == null) {
-            return runtime.pick(code);
+            List<WarmProfile> profiles = runtime.profiles();
+            for (int i = profiles.indexOf(runtime.pick(code)); i > 0; i--) {
+                if (pool.fits(runtime, profiles.get(i), limits)) {
+                    return profiles.get(i);
+                }
+            }
+            return runtime.defaultProfile();
         }
-        return runtime.profile(name).orElseThrow(() -> new InvalidRequestException("profile", "unknown profile '"
+        WarmProfile named = runtime.profile(name).orElseThrow(() -> new InvalidRequestException("profile", "unknown profile '"
                 + name + "' for " + runtime.language() + "; allowed: " + String.join(", ", runtime.profileNames())));
+        if (!named.equals(runtime.defaultProfile()) && !pool.fits(runtime, named, limits)) {
+            throw new InvalidRequestException("limits.memoryMb", "profile '" + name + "' needs at least "
+                    + pool.leastMemoryMb(runtime, named) + " here (its restored sandboxes already hold its preloaded "
+                    + "modules), got " + limits.memoryMb() + "; ask for more memory or another profile");
+        }
+        return named;
     }
 
     /** What the request may hold of the service's memory until its answer is written, by its limits. */
@@ -90,8 +109,8 @@ public class RequestValidator {
         ExecutionPlan plan = validate(new ExecutionRequest(given.language(), "", "", given.files(), given.env(),
                 given.limits(), given.profile()), tenant);
         long idleMs = within("idleTimeoutMs", given.idleTimeoutMs(), defaultIdle.toMillis(), maxIdle.toMillis(), null);
-        return new SessionSpec(tenant, plan.runtime(), plan.profile(), plan.limits(), plan.env(), plan.files(),
-                Duration.ofMillis(idleMs));
+        return new SessionSpec(tenant, plan.runtime(), plan.profile(), given.profile() != null, plan.limits(), plan.env(),
+                plan.files(), Duration.ofMillis(idleMs));
     }
 
     /** A cell: code, stdin, files, and its own time and output limits (by default the session's). */

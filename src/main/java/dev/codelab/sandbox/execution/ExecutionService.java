@@ -53,11 +53,12 @@ public class ExecutionService {
     }
 
     /** Events of one cell of a session, on the session's kernel: the same pipeline, the kernel kept. */
-    public Multi<ExecutionEvent> executeCell(ExecutionPlan plan, SessionKernel session) {
+    public Multi<ExecutionEvent> executeCell(SessionKernel session) {
         String id = UUID.randomUUID().toString();
         return Multi.createFrom().<ExecutionEvent>emitter(emitter -> {
+            ExecutionPlan plan;
             try {
-                session.ready();
+                plan = session.ready();
             } catch (RuntimeException e) {
                 emitter.fail(e);
                 return;

@@ -10,11 +10,12 @@ import dev.codelab.sandbox.sandbox.StartMode;
 public interface SessionKernel {
 
     /**
-     * Readies the kernel for the cell (a hibernated session is restored first); blocks, on the
-     * cell's worker thread. Throws what the client must be told (the session ended, restoring
-     * failed, admission refused its memory).
+     * Readies the kernel for the cell (a hibernated session is restored first) and returns the
+     * cell's plan as the session runs it (its limits, its opening files with a first cell, the
+     * profile its kernel is on); blocks, on the cell's worker thread. Throws what the client must
+     * be told (the session ended, restoring failed, admission refused its memory).
      */
-    void ready();
+    ExecutionPlan ready();
 
     Kernel kernel();
 

@@ -1,6 +1,7 @@
 package dev.codelab.sandbox.monitoring;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codelab.sandbox.sandbox.SandboxConfig;
 import dev.codelab.sandbox.sandbox.SandboxWatch;
 import dev.codelab.sandbox.sandbox.SecurityEvents;
 import jakarta.annotation.PreDestroy;
@@ -15,11 +16,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Watches every run's sandbox through gVisor's runtime monitoring: each sandbox gets a trace
- * session (`--pod-init-config`) whose events stream to a socket of its own in its bundle, so an
- * event belongs to the sandbox whose socket it came on. A sandbox serves one run, or a session's
+ * session (`--pod-init-config`, in its bundle) whose events stream to a socket of its own, so an
+ * event belongs to the sandbox whose socket it came on. The sockets sit in one directory of the
+ * state dir under short numbered names: a Unix socket's path holds at most 107 bytes, which a
+ * bundle's path (with its sandbox's UUID) would leave little of. A sandbox serves one run, or a session's
  * cells one after another: each run takes the counts since the last one was taken. A restored
  * sandbox (the pool's, a resumed session's) gets a session of its own: none survives a checkpoint.
  */
@@ -29,7 +33,8 @@ public class RuntimeMonitor implements SandboxWatch {
     private static final Logger LOG = Logger.getLogger(RuntimeMonitor.class);
     /** sockaddr_un holds 108 bytes, the terminating NUL included. */
     private static final int MAX_SOCKET_PATH = 107;
-    static final String SOCKET = "trace.sock";
+    /** The longest socket name: a long in base 36, and ".sock". */
+    private static final int MAX_SOCKET_NAME = Long.toString(Long.MAX_VALUE, 36).length() + ".sock".length();
     static final String SESSION = "trace-session.json";
 
     private final MonitoringConfig config;
@@ -37,9 +42,17 @@ public class RuntimeMonitor implements SandboxWatch {
     private final SecurityRules rules;
     private final Map<String, TraceChannel> channels = new ConcurrentHashMap<>();
     private final TraceServer server;
+    private final Path sockets;
+    private final AtomicLong lastSocket = new AtomicLong();
 
-    RuntimeMonitor(MonitoringConfig config, ObjectMapper json) throws IOException {
+    RuntimeMonitor(MonitoringConfig config, SandboxConfig sandboxes, ObjectMapper json) throws IOException {
         this.config = config;
+        this.sockets = sandboxes.stateDir().toAbsolutePath().resolve("trace");
+        if (sockets.toString().getBytes(StandardCharsets.UTF_8).length + 1 + MAX_SOCKET_NAME > MAX_SOCKET_PATH) {
+            throw new IOException("codelab.sandbox.state-dir is too long for runtime monitoring's Unix sockets ("
+                    + MAX_SOCKET_PATH + " bytes at most, with \"/trace/\" and a socket's name): " + sandboxes.stateDir());
+        }
+        removeLeftoverSockets();
         this.json = json;
         this.rules = new SecurityRules(config.allowedExecutables(), config.sensitivePaths(), config.protectedPaths());
         boolean usable = config.enabled() && AFUNIXSocket.isSupported();
@@ -58,10 +71,8 @@ public class RuntimeMonitor implements SandboxWatch {
         if (server == null) {
             return List.of();
         }
-        Path socket = dir.toAbsolutePath().resolve(SOCKET);
-        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-            throw new IOException("the trace socket path is too long for a Unix socket (shorten the state dir): " + socket);
-        }
+        Files.createDirectories(sockets);
+        Path socket = sockets.resolve(Long.toString(lastSocket.incrementAndGet(), 36) + ".sock");
         Files.createDirectories(dir);
         Path session = dir.toAbsolutePath().resolve(SESSION);
         Files.write(session, json.writeValueAsBytes(TraceSession.podInitConfig(socket)));
@@ -89,6 +100,17 @@ public class RuntimeMonitor implements SandboxWatch {
                 LOG.warnf("sandbox %s: seen after its last run, counted for none: %s", sandboxId, unclaimed);
             }
             server.remove(channel);
+        }
+    }
+
+    /** What a process before this one left (its sandboxes are swept at start-up): numbering starts again. */
+    private void removeLeftoverSockets() throws IOException {
+        if (Files.isDirectory(sockets)) {
+            try (var leftovers = Files.list(sockets)) {
+                for (Path leftover : leftovers.toList()) {
+                    Files.deleteIfExists(leftover);
+                }
+            }
         }
     }
 

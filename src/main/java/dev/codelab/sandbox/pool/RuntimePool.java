@@ -96,14 +96,26 @@ final class RuntimePool {
         return ++restoreFailures;
     }
 
-    /** Oldest first: each waits as briefly as it can. */
-    synchronized Sandbox take() {
-        Waiting next = waiting.pollFirst();
-        return next == null ? null : next.sandbox();
+    /**
+     * Oldest first: each waits as briefly as it can. Null when none waits, or the next holds more
+     * than {@code maxBytes}: a limit below what a sandbox holds cannot be put on it, and taking it
+     * would only waste it.
+     */
+    synchronized Sandbox take(long maxBytes) {
+        Waiting next = waiting.peekFirst();
+        if (next == null || next.memoryBytes() > maxBytes) {
+            return null;
+        }
+        return waiting.pollFirst().sandbox();
     }
 
     synchronized void offer(Sandbox sandbox, long memoryBytes) {
         waiting.addLast(new Waiting(sandbox, memoryBytes));
+        typicalMemory = memoryBytes;
+    }
+
+    /** What a sandbox restored on demand held: the pool of a profile sized 0 learns its size too. */
+    synchronized void measured(long memoryBytes) {
         typicalMemory = memoryBytes;
     }
 

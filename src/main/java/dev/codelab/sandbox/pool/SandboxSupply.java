@@ -35,6 +35,11 @@ public class SandboxSupply {
         return acquired;
     }
 
+    /** Whether a warm sandbox of this profile, as last measured, fits under these limits' memory. */
+    public boolean warmFits(LanguageRuntime runtime, WarmProfile profile, SandboxLimits limits) {
+        return pool.fits(runtime, profile, limits);
+    }
+
     public void release(AcquiredSandbox acquired) {
         sandboxes.release(acquired.sandbox());
     }

@@ -3,6 +3,7 @@ package dev.codelab.sandbox.pool;
 import dev.codelab.sandbox.runtime.LanguageRuntime;
 import dev.codelab.sandbox.runtime.RuntimeCatalog;
 import dev.codelab.sandbox.runtime.WarmProfile;
+import dev.codelab.sandbox.sandbox.Cgroup;
 import dev.codelab.sandbox.sandbox.Sandbox;
 import dev.codelab.sandbox.sandbox.SandboxLimits;
 import dev.codelab.sandbox.sandbox.Sandboxes;
@@ -77,10 +78,12 @@ public class WarmPool {
      */
     Optional<AcquiredSandbox> claim(LanguageRuntime runtime, WarmProfile profile, SandboxLimits limits) {
         RuntimePool pool = pools.get(key(runtime.language(), profile.name()));
-        if (!running || pool == null || !pool.imageReady() || limits.diskMb() != shape.diskMb()) {
+        if (!running || pool == null || !pool.imageReady() || limits.diskMb() != shape.diskMb()
+                || !fits(pool, limits)) {
             return Optional.empty();
         }
-        for (Sandbox waiting = pool.take(); waiting != null; waiting = pool.take()) {
+        long limitBytes = Cgroup.limitBytes(limits, sandboxes.sentryOverheadMb());
+        for (Sandbox waiting = pool.take(limitBytes); waiting != null; waiting = pool.take(limitBytes)) {
             wakeFiller();
             if (waiting.isAlive() && waiting.applyLimits(limits, sandboxes.sentryOverheadMb())) {
                 return Optional.of(new AcquiredSandbox(waiting, StartMode.WARM));
@@ -88,6 +91,9 @@ public class WarmPool {
             sandboxes.release(waiting);
         }
         Sandbox restored = restore(pool);
+        if (restored != null) {
+            pool.measured(sandboxes.memoryUsage(restored));
+        }
         if (restored != null && restored.applyLimits(limits, sandboxes.sentryOverheadMb())) {
             return Optional.of(new AcquiredSandbox(restored, StartMode.RESTORED));
         }
@@ -95,6 +101,27 @@ public class WarmPool {
             sandboxes.release(restored);
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether this profile's sandboxes, as last measured, fit under the memory limit of a run with
+     * these limits. A restored sandbox already holds its preloaded stack: a smaller limit cannot be
+     * put on it, so such a run takes a smaller profile (or starts cold) instead of wasting one.
+     */
+    public boolean fits(LanguageRuntime runtime, WarmProfile profile, SandboxLimits limits) {
+        RuntimePool pool = pools.get(key(runtime.language(), profile.name()));
+        return pool == null || fits(pool, limits);
+    }
+
+    /** The least memoryMb a run of this profile may ask for, by what its sandboxes held when last measured. */
+    public long leastMemoryMb(LanguageRuntime runtime, WarmProfile profile) {
+        RuntimePool pool = pools.get(key(runtime.language(), profile.name()));
+        long mib = 1024L * 1024L;
+        return pool == null ? 1 : Math.max(1, (pool.typicalMemory() + mib - 1) / mib - sandboxes.sentryOverheadMb());
+    }
+
+    private boolean fits(RuntimePool pool, SandboxLimits limits) {
+        return pool.typicalMemory() <= Cgroup.limitBytes(limits, sandboxes.sentryOverheadMb());
     }
 
     /** For GET /v1/runtimes: how sandboxes of this language and profile start. */
@@ -206,7 +233,7 @@ public class WarmPool {
             filler.join(15_000); // a restore under way finishes, and its sandbox is handed back below
         }
         for (RuntimePool pool : pools.values()) {
-            for (Sandbox waiting = pool.take(); waiting != null; waiting = pool.take()) {
+            for (Sandbox waiting = pool.take(Long.MAX_VALUE); waiting != null; waiting = pool.take(Long.MAX_VALUE)) {
                 sandboxes.release(waiting);
             }
         }

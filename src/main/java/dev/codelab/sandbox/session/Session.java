@@ -3,6 +3,7 @@ package dev.codelab.sandbox.session;
 import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.KernelEnd;
+import dev.codelab.sandbox.runtime.WarmProfile;
 import dev.codelab.sandbox.sandbox.Hibernated;
 import dev.codelab.sandbox.sandbox.ImageFingerprint;
 import dev.codelab.sandbox.sandbox.Kernel;
@@ -28,7 +29,7 @@ import java.util.function.BiConsumer;
 final class Session {
 
     private final String id;
-    private final SessionSpec spec;
+    private volatile SessionSpec spec; // its profile may change once, at the first cell (ProfileUpgrade)
     private final Instant createdAt;
     private final Instant endOfLife;
     private final BiConsumer<Session, Teardown> onEnd;
@@ -312,6 +313,27 @@ final class Session {
         startMode = StartMode.RESTORED;
         hibernated = null;
         return true;
+    }
+
+    /** Nothing has run in its kernel and no file was written there: the kernel is as it came. */
+    synchronized boolean untouched() {
+        return cells == 0 && lastCell == 0 && hibernated == null;
+    }
+
+    /**
+     * The first cell, whose turn is {@code turn}, moves the session to {@code profile} on
+     * {@code fresh}: returns the kernel it replaces, or null (the caller releases {@code fresh})
+     * when the session is no longer as it came.
+     */
+    synchronized Sandbox tookProfile(Sandbox fresh, StartMode mode, long turn, WarmProfile profile) {
+        if (machine.phase() != Phase.RUNNING || machine.turn() != turn || !untouched() || sentCell != 0) {
+            return null;
+        }
+        Sandbox replaced = sandbox;
+        sandbox = fresh;
+        startMode = mode;
+        spec = spec.withProfile(profile);
+        return replaced;
     }
 
     /** What a restart replaced: the live kernel, or the image, the session held before. */

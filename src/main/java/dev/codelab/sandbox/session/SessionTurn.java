@@ -1,5 +1,6 @@
 package dev.codelab.sandbox.session;
 
+import dev.codelab.sandbox.execution.ExecutionPlan;
 import dev.codelab.sandbox.execution.ExecutionResult;
 import dev.codelab.sandbox.execution.KernelEnd;
 import dev.codelab.sandbox.execution.SessionKernel;
@@ -9,8 +10,8 @@ import dev.codelab.sandbox.session.SessionMachine.Claim;
 
 /**
  * One cell's turn in a session, as the execution pipeline sees it: it readies the kernel (waits
- * for a checkpoint under way, resumes a hibernated one), lends it to the cell, and hands the
- * cell's end back to the session.
+ * for a checkpoint under way, resumes a hibernated one, moves a first cell to the profile its
+ * imports pick), lends it to the cell, and hands the cell's end back to the session.
  */
 final class SessionTurn implements SessionKernel {
 
@@ -19,22 +20,32 @@ final class SessionTurn implements SessionKernel {
         void resume(Session session, long turn);
     }
 
+    /** The first cell's move to another profile (ProfileUpgrade), given the turn. */
+    interface Upgrade {
+        void take(long turn);
+    }
+
     private final Session session;
+    private final ExecutionPlan cell;
     private final long turn;
     private final Claim claim;
     private final Resumer resumer;
+    private final Upgrade upgrade;
     private final String pod;
 
-    SessionTurn(Session session, long turn, Claim claim, Resumer resumer, String pod) {
+    /** {@code upgrade}: null when the cell runs on the session's kernel as it is. */
+    SessionTurn(Session session, ExecutionPlan cell, long turn, Claim claim, Resumer resumer, Upgrade upgrade, String pod) {
         this.session = session;
+        this.cell = cell;
         this.turn = turn;
         this.claim = claim;
         this.resumer = resumer;
+        this.upgrade = upgrade;
         this.pod = pod;
     }
 
     @Override
-    public void ready() {
+    public ExecutionPlan ready() {
         Claim next = claim;
         if (next == Claim.AWAIT_CHECKPOINT) {
             try {
@@ -51,6 +62,10 @@ final class SessionTurn implements SessionKernel {
         if (next == Claim.RESUME) {
             resumer.resume(session, turn);
         }
+        if (upgrade != null) {
+            upgrade.take(turn);
+        }
+        return session.cellPlan(cell);
     }
 
     @Override

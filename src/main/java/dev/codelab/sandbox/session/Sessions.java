@@ -65,6 +65,7 @@ public class Sessions {
     private final HibernationDisk disk;
     private final Hibernation hibernation;
     private final SessionAudit audit;
+    private final ProfileUpgrade upgrades;
     private final Map<String, Session> open = new ConcurrentHashMap<>();
     private volatile boolean draining;
 
@@ -80,6 +81,7 @@ public class Sessions {
         this.store = new SessionStore(config.sharedDir().orElse(sandboxConfig.stateDir().toAbsolutePath().resolve("sessions")),
                 config.pod().orElseGet(Sessions::hostName), json);
         this.audit = new SessionAudit(json, store.pod());
+        this.upgrades = new ProfileUpgrade(supply, sandboxes, store);
         this.disk = new HibernationDisk(config.hibernationDiskMb() * 1024L * 1024L, store);
         this.hibernation = new Hibernation(store, disk, sandboxes, admission,
                 Timer.builder("codelab_session_hibernate_seconds").register(registry),
@@ -306,8 +308,9 @@ public class Sessions {
         if (claimed.claim() == Claim.GONE) {
             throw new SessionNotFoundException(id, session.endReason());
         }
-        return executions.executeCell(session.cellPlan(cell),
-                new SessionTurn(session, claimed.turn(), claimed.claim(), this::resume, store.pod()));
+        WarmProfile upgrade = claimed.claim() == Claim.RUN ? upgrades.wanted(session, cell.code()) : null;
+        return executions.executeCell(new SessionTurn(session, cell, claimed.turn(), claimed.claim(), this::resume,
+                upgrade == null ? null : turn -> upgrades.take(session, turn, upgrade), store.pod()));
     }
 
     /** A session, and what claiming its turn (for a cell or a restart) asks of the caller. */
@@ -367,7 +370,8 @@ public class Sessions {
             forget(meta.id(), meta.owner(), EndReason.INCOMPATIBLE_IMAGE);
             throw new SessionIncompatibleException(meta.id(), mismatch);
         }
-        SessionSpec spec = new SessionSpec(tenant, runtime, profile, meta.limits(), meta.env(), meta.files(),
+        // As named: a session taken over keeps its profile (its record does not say whether it was named).
+        SessionSpec spec = new SessionSpec(tenant, runtime, profile, true, meta.limits(), meta.env(), meta.files(),
                 Duration.ofMillis(meta.idleTimeoutMs()));
         Session session = new Session(meta, spec, image, this::ended);
         open.put(meta.id(), session);

@@ -62,6 +62,20 @@ class WarmProfilesTest extends RealSandboxTest {
     }
 
     @Test
+    void aRunWhoseMemoryLimitTheMlProfileDoesNotFitTakesBaseAndANamedMlIsRefused() {
+        run(PRELOADED + "print(preloaded)", "profile", "ml"); // the ml profile's sandboxes are measured
+        JsonPath small = run(PRELOADED + "if False:\n    import sklearn\nprint(preloaded)", "limits", Api.limits("memoryMb", 8));
+        assertEquals("False\n", small.getString("stdout"), small.getString("stderr"));
+        assertEquals("base", small.getString("profile"), "its imports pick ml, whose restored sandboxes hold more than 8 MiB allow");
+        assertNotEquals("cold", small.getString("usage.sandboxStart"), "base's sandboxes fit: no ml sandbox was wasted on it");
+
+        given().contentType(ContentType.JSON).body(Api.request("print(1)", "profile", "ml", "limits", Api.limits("memoryMb", 8)))
+                .post("/v1/executions")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("field", is("limits.memoryMb")).body("detail", containsString("profile 'ml' needs at least"));
+    }
+
+    @Test
     void anUnknownProfileIsABadRequestNamingTheAllowedOnes() {
         given().contentType(ContentType.JSON).body(Map.of("profile", "gpu")).post("/v1/sessions")
                 .then().statusCode(400).contentType("application/problem+json")
@@ -96,6 +110,47 @@ class WarmProfilesTest extends RealSandboxTest {
         } finally {
             given().delete("/v1/sessions/" + id);
         }
+    }
+
+    @Test
+    void aSessionOpenedWithoutAProfileTakesTheOneItsFirstCellImportsPick() {
+        String id = open(Map.of());
+        try {
+            assertEquals("base", given().get("/v1/sessions/" + id).jsonPath().getString("profile"));
+            JsonPath first = cell(id, PRELOADED + "import sklearn\nx = 41\nprint(preloaded)");
+            assertEquals("True\n", first.getString("stdout"), "the first cell ran on a kernel with sklearn preloaded");
+            assertEquals("ml", first.getString("profile"));
+            assertNotEquals("cold", first.getString("usage.sandboxStart"));
+            assertEquals("ml", given().get("/v1/sessions/" + id).jsonPath().getString("profile"));
+            JsonPath second = cell(id, "print(x + 1)");
+            assertEquals("42\n", second.getString("stdout"), "the state of the first cell is the session's");
+        } finally {
+            given().delete("/v1/sessions/" + id);
+        }
+    }
+
+    @Test
+    void aSessionKeepsItsProfileWhenNamedOrOnceItsKernelWasUsed() {
+        String named = open(Map.of("profile", "base"));
+        String used = open(Map.of("files", List.of(Map.of("path", "data.csv", "content", "a,b\n1,2\n"))));
+        try {
+            JsonPath onNamed = cell(named, PRELOADED + "import sklearn\nprint(preloaded)");
+            assertEquals("False\n", onNamed.getString("stdout"), "a named profile is kept");
+            assertEquals("base", onNamed.getString("profile"));
+
+            given().get("/v1/sessions/" + used + "/files").then().statusCode(200);
+            JsonPath onUsed = cell(used, PRELOADED + "import sklearn\nprint(preloaded, open('data.csv').read())");
+            assertEquals("False a,b\n1,2\n\n", onUsed.getString("stdout"), "a kernel something ran in stays");
+            assertEquals("base", given().get("/v1/sessions/" + used).jsonPath().getString("profile"));
+        } finally {
+            given().delete("/v1/sessions/" + named);
+            given().delete("/v1/sessions/" + used);
+        }
+    }
+
+    private static String open(Map<String, Object> request) {
+        return given().contentType(ContentType.JSON).body(request).post("/v1/sessions")
+                .then().statusCode(201).extract().jsonPath().getString("id");
     }
 
     private static JsonPath cell(String id, String code) {
