@@ -78,10 +78,11 @@ final class Session {
     /** What any replica needs to know of it: hibernated with its image's shape and needs, or live here. */
     synchronized SessionMeta meta(String pod, SessionMeta.Shape shape, ImageFingerprint image) {
         boolean asleep = shape != null;
-        return new SessionMeta(SessionMeta.FORMAT, id, spec.tenant().owner(), spec.runtime().language(), spec.limits(),
+        String profile = spec.profile().equals(spec.runtime().defaultProfile()) ? null : spec.profile().name();
+        return new SessionMeta(SessionMeta.formatFor(profile), id, spec.tenant().owner(), spec.runtime().language(), spec.limits(),
                 spec.env(), cells == 0 ? spec.files() : List.of(), spec.idleTimeout().toMillis(), createdAt, lastUsedAt,
                 endOfLife, cells, lastCell, asleep ? SessionMeta.HIBERNATED : SessionMeta.ACTIVE, pod, shape, image,
-                spec.profile().name());
+                profile);
     }
 
     /** The hibernated session goes to the sessions directory, if no cell waits for it; false if it stays. */

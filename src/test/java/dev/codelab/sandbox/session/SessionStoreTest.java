@@ -102,6 +102,18 @@ class SessionStoreTest {
     }
 
     @Test
+    void aRecordOnTheDefaultProfileIsOneTheVersionBeforeProfilesReads() throws Exception {
+        SessionMeta base = meta("base", SessionMeta.HIBERNATED);
+        replica("a").save(new SessionMeta(SessionMeta.formatFor(null), base.id(), base.owner(), base.language(),
+                base.limits(), base.env(), base.files(), base.idleTimeoutMs(), base.createdAt(), base.lastUsedAt(),
+                base.endOfLife(), base.cells(), base.lastCell(), base.state(), base.pod(), base.shape(), base.image(), null));
+        var record = JSON.readTree(dir.resolve("pods/a/base/meta.json").toFile());
+        assertEquals(2, record.get("format").asInt(), "format 2, as that version wrote");
+        assertFalse(record.has("profile"), "no field that version does not know (it fails on unknown fields)");
+        assertEquals(3, SessionMeta.formatFor("ml"));
+    }
+
+    @Test
     void aRecordIsWrittenWholeOrNotAtAll() throws Exception {
         SessionStore a = replica("a");
         a.save(meta("s", SessionMeta.ACTIVE));
