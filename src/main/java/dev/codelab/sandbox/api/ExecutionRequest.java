@@ -19,7 +19,7 @@ public record ExecutionRequest(
         @Schema(description = "per-request limits, each optional, each in [1, max] (see GET /v1/runtimes)")
         LimitsInput limits,
         @Schema(description = "the warm profile to run on (GET /v1/runtimes lists them); by default picked from the"
-                + " code's imports") String profile) {
+                + " code's imports, within what limits.memoryMb fits") String profile) {
 
     /** A file written under /workspace before the run. */
     @RegisterForReflection

@@ -17,5 +17,6 @@ public record SessionRequest(
         @Schema(description = "the session ends after this long without a cell", defaultValue = "600000")
         Long idleTimeoutMs,
         @Schema(description = "the warm profile of the session's kernel (GET /v1/runtimes lists them), kept for its"
-                + " whole life", defaultValue = "base") String profile) {
+                + " whole life; without it the session opens on base and its first cell's imports may move it to a"
+                + " larger profile before that cell runs") String profile) {
 }

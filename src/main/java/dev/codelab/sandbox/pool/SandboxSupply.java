@@ -35,9 +35,9 @@ public class SandboxSupply {
         return acquired;
     }
 
-    /** Whether a warm sandbox of this profile, as last measured, fits under these limits' memory. */
-    public boolean warmFits(LanguageRuntime runtime, WarmProfile profile, SandboxLimits limits) {
-        return pool.fits(runtime, profile, limits);
+    /** Whether a run with these limits can have a warm (or restored) sandbox of this profile. */
+    public boolean offersWarm(LanguageRuntime runtime, WarmProfile profile, SandboxLimits limits) {
+        return pool.offers(runtime, profile, limits);
     }
 
     public void release(AcquiredSandbox acquired) {

@@ -74,12 +74,12 @@ public class WarmPool {
 
     /**
      * A sandbox for a run with these limits: a waiting one, else one restored now. Empty when
-     * checkpoints are off or broken, or the limits need a sandbox shaped otherwise (diskMb).
+     * checkpoints are off or broken, or the limits need a sandbox shaped otherwise (diskMb) or
+     * smaller than this profile's sandboxes are.
      */
     Optional<AcquiredSandbox> claim(LanguageRuntime runtime, WarmProfile profile, SandboxLimits limits) {
         RuntimePool pool = pools.get(key(runtime.language(), profile.name()));
-        if (!running || pool == null || !pool.imageReady() || limits.diskMb() != shape.diskMb()
-                || !fits(pool, limits)) {
+        if (!claimable(pool, limits)) {
             return Optional.empty();
         }
         long limitBytes = Cgroup.limitBytes(limits, sandboxes.sentryOverheadMb());
@@ -118,6 +118,15 @@ public class WarmPool {
         RuntimePool pool = pools.get(key(runtime.language(), profile.name()));
         long mib = 1024L * 1024L;
         return pool == null ? 1 : Math.max(1, (pool.typicalMemory() + mib - 1) / mib - sandboxes.sentryOverheadMb());
+    }
+
+    /** Whether a run with these limits can have a sandbox of this profile restored (now, or waiting). */
+    public boolean offers(LanguageRuntime runtime, WarmProfile profile, SandboxLimits limits) {
+        return claimable(pools.get(key(runtime.language(), profile.name())), limits);
+    }
+
+    private boolean claimable(RuntimePool pool, SandboxLimits limits) {
+        return running && pool != null && pool.imageReady() && limits.diskMb() == shape.diskMb() && fits(pool, limits);
     }
 
     private boolean fits(RuntimePool pool, SandboxLimits limits) {

@@ -153,6 +153,7 @@ public final class Sandbox implements Kernel {
             return;
         }
         if (!cgroup.kill() && !runQuietly(runsc.kill(id), 5)) {
+            LOG.infof("sandbox %s: runsc kill did not succeed within 5 s; ending runsc", id);
             process.destroyForcibly();
         }
     }
@@ -219,6 +220,7 @@ public final class Sandbox implements Kernel {
             if (process != null && !process.waitFor(EXIT_GRACE_MS, TimeUnit.MILLISECONDS)) {
                 kill();
                 if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    LOG.infof("sandbox %s: runsc did not return within 5 s of the kill; ending it", id);
                     process.destroyForcibly();
                 }
             }
@@ -230,6 +232,8 @@ public final class Sandbox implements Kernel {
             if (alive || !cgroup.remove() || (restored && !forgetStopped())) {
                 runQuietly(runsc.delete(id), 30);
                 cgroup.remove();
+            } else if (!restored) {
+                forgetStopped(); // a `runsc run` we had to end before it deleted its container left it stopped
             }
             deleted = System.nanoTime();
         } catch (InterruptedException e) {

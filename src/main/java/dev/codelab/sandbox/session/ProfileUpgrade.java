@@ -43,7 +43,7 @@ final class ProfileUpgrade {
         int current = runtime.profiles().indexOf(spec.profile());
         for (int i = runtime.profiles().indexOf(runtime.pick(code)); i > current; i--) {
             WarmProfile profile = runtime.profiles().get(i);
-            if (supply.warmFits(runtime, profile, spec.limits())) {
+            if (supply.offersWarm(runtime, profile, spec.limits())) {
                 return profile;
             }
         }

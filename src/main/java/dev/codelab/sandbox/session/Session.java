@@ -41,10 +41,7 @@ final class Session {
     private Instant lastUsedAt;
     private int cells;
     private long lastCell;
-    /** The turn's cell whose message is with the supervisor (0 before): an interrupt for it can be sent. */
-    private long sentCell;
-    /** An interrupt asked for before the turn's cell reached the supervisor: sent when it does. */
-    private boolean interruptAsked;
+    private final TurnInterrupt turnInterrupt = new TurnInterrupt();
 
     /** A session opened here, live on its sandbox. */
     Session(String id, SessionSpec spec, Sandbox sandbox, StartMode startMode, Duration maxLifetime,
@@ -139,8 +136,7 @@ final class Session {
     synchronized Claim claimCell() {
         Claim claim = machine.claimCell();
         if (claim == Claim.RUN || claim == Claim.RESUME || claim == Claim.AWAIT_CHECKPOINT) {
-            sentCell = 0;
-            interruptAsked = false;
+            turnInterrupt.reset();
         }
         return claim;
     }
@@ -157,14 +153,10 @@ final class Session {
             if (!machine.cellUnderway()) {
                 return false;
             }
-            if (sentCell == 0) {
-                interruptAsked = true;
-                return true;
-            }
+            cell = turnInterrupt.ask();
             target = sandbox;
-            cell = sentCell;
         }
-        if (target != null) {
+        if (target != null && cell != 0) {
             target.interrupt(cell); // a supervisor that cannot be told is gone: the cell ends anyway
         }
         return true;
@@ -174,11 +166,9 @@ final class Session {
     void cellSent(long cell) {
         Kernel target;
         synchronized (this) {
-            sentCell = cell;
-            if (!interruptAsked) {
+            if (!turnInterrupt.sent(cell)) {
                 return;
             }
-            interruptAsked = false;
             target = sandbox;
         }
         if (target != null) {
@@ -228,8 +218,7 @@ final class Session {
         Teardown teardown;
         synchronized (this) {
             cells++;
-            sentCell = 0;
-            interruptAsked = false;
+            turnInterrupt.reset();
             lastUsedAt = Instant.now();
             teardown = machine.cellEnded(machine.turn(), end == null ? null : EndReason.of(end));
         }
@@ -327,7 +316,7 @@ final class Session {
      * when the session is no longer as it came.
      */
     synchronized Sandbox tookProfile(Sandbox fresh, StartMode mode, long turn, WarmProfile profile) {
-        if (machine.phase() != Phase.RUNNING || machine.turn() != turn || !untouched() || sentCell != 0) {
+        if (machine.phase() != Phase.RUNNING || machine.turn() != turn || !untouched() || turnInterrupt.cellSent()) {
             return null;
         }
         Sandbox replaced = sandbox;
@@ -359,8 +348,7 @@ final class Session {
         hibernated = null;
         cells = 0;
         lastCell = 0; // a fresh supervisor counts cells from the start
-        sentCell = 0;
-        interruptAsked = false;
+        turnInterrupt.reset();
         lastUsedAt = Instant.now();
         machine.cellEnded(turn, null);
         return replaced;

@@ -15,6 +15,7 @@ public record SessionView(String id, String language, SessionState state, Sandbo
                           @JsonInclude(JsonInclude.Include.NON_NULL) EndReason endReason,
                           @Schema(description = "the replica that holds it now (a hibernated session: none, any may take it over)")
                           @JsonInclude(JsonInclude.Include.NON_NULL) String pod,
-                          @Schema(description = "the warm profile of its kernel (GET /v1/runtimes), for its whole life")
+                          @Schema(description = "the warm profile of its kernel (GET /v1/runtimes); it changes at most once, at the first"
+                                  + " cell of a session opened without one")
                           @JsonInclude(JsonInclude.Include.NON_NULL) String profile) {
 }
