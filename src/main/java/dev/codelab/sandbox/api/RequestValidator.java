@@ -80,13 +80,7 @@ public class RequestValidator {
      */
     private WarmProfile profile(LanguageRuntime runtime, String name, String code, SandboxLimits limits) {
         if (name == null) {
-            List<WarmProfile> profiles = runtime.profiles();
-            for (int i = profiles.indexOf(runtime.pick(code)); i > 0; i--) {
-                if (pool.fits(runtime, profiles.get(i), limits)) {
-                    return profiles.get(i);
-                }
-            }
-            return runtime.defaultProfile();
+            return runtime.pick(code, profile -> pool.fits(runtime, profile, limits));
         }
         WarmProfile named = runtime.profile(name).orElseThrow(() -> new InvalidRequestException("profile", "unknown profile '"
                 + name + "' for " + runtime.language() + "; allowed: " + String.join(", ", runtime.profileNames())));

@@ -53,6 +53,7 @@ public class RuntimeMonitor implements SandboxWatch {
                     + MAX_SOCKET_PATH + " bytes at most, with \"/trace/\" and a socket's name): " + sandboxes.stateDir());
         }
         removeLeftoverSockets();
+        Files.createDirectories(sockets);
         this.json = json;
         this.rules = new SecurityRules(config.allowedExecutables(), config.sensitivePaths(), config.protectedPaths());
         boolean usable = config.enabled() && AFUNIXSocket.isSupported();
@@ -71,7 +72,6 @@ public class RuntimeMonitor implements SandboxWatch {
         if (server == null) {
             return List.of();
         }
-        Files.createDirectories(sockets);
         Path socket = sockets.resolve(Long.toString(lastSocket.incrementAndGet(), 36) + ".sock");
         Files.createDirectories(dir);
         Path session = dir.toAbsolutePath().resolve(SESSION);

@@ -3,6 +3,7 @@ package dev.codelab.sandbox.runtime;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import dev.codelab.sandbox.sandbox.SandboxImage;
 
@@ -35,5 +36,18 @@ public record LanguageRuntime(String language, SandboxImage image, List<WarmProf
             }
         }
         return chosen;
+    }
+
+    /**
+     * The profile the code's imports pick if {@code usable} takes it, else the largest smaller one it
+     * takes (a profile is a superset: a smaller one only costs the code its imports), else the default.
+     */
+    public WarmProfile pick(String code, Predicate<WarmProfile> usable) {
+        for (int i = profiles.indexOf(pick(code)); i > 0; i--) {
+            if (usable.test(profiles.get(i))) {
+                return profiles.get(i);
+            }
+        }
+        return defaultProfile();
     }
 }

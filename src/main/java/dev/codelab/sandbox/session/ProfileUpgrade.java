@@ -40,14 +40,8 @@ final class ProfileUpgrade {
             return null;
         }
         LanguageRuntime runtime = spec.runtime();
-        int current = runtime.profiles().indexOf(spec.profile());
-        for (int i = runtime.profiles().indexOf(runtime.pick(code)); i > current; i--) {
-            WarmProfile profile = runtime.profiles().get(i);
-            if (supply.offersWarm(runtime, profile, spec.limits())) {
-                return profile;
-            }
-        }
-        return null;
+        WarmProfile picked = runtime.pick(code, profile -> supply.offersWarm(runtime, profile, spec.limits()));
+        return runtime.profiles().indexOf(picked) > runtime.profiles().indexOf(spec.profile()) ? picked : null;
     }
 
     /** On the cell's worker thread, its turn held: the swap, or nothing when no warm kernel comes. */
