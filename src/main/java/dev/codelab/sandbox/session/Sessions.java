@@ -68,6 +68,12 @@ public class Sessions {
     private final ProfileUpgrade upgrades;
     private final Map<String, Session> open = new ConcurrentHashMap<>();
     private volatile boolean draining;
+    /**
+     * Held while this replica recovers a lost one's sessions: a session being ended there has left
+     * the lost replica's directory before its end is recorded, and a lookup in between must wait
+     * for the record, not answer 404 without a reason.
+     */
+    private final Object recovering = new Object();
 
     Sessions(SessionConfig config, SandboxConfig sandboxConfig, SandboxSupply supply, Sandboxes sandboxes,
              ExecutionService executions, SessionAdmission admission, RuntimeCatalog catalog, ObjectMapper json,
@@ -354,7 +360,9 @@ public class Sessions {
             recover(pod); // it is now in the directory, or ended for the reason its replica's loss gives
             return takeOver(id, tenant);
         }
-        throw notFound(id, tenant);
+        synchronized (recovering) { // a recovery of this replica's under way has recorded the session's end by now
+            throw notFound(id, tenant);
+        }
     }
 
     /** A session this replica has just taken from the directory: restorable here, or ended as such. */
@@ -385,6 +393,12 @@ public class Sessions {
      * directory for any replica to take; live ones, whose state was never saved, end.
      */
     private void recover(String lost) {
+        synchronized (recovering) {
+            recoverLocked(lost);
+        }
+    }
+
+    private void recoverLocked(String lost) {
         for (SessionMeta meta : store.heldBy(lost)) {
             boolean mine = lost.equals(store.pod());
             if (!mine && store.claimFrom(lost, meta.id()).isEmpty()) {
